@@ -1,0 +1,58 @@
+/*
+ * authz: turns one request into one decision. No I/O. The order of the
+ * checks lives here and only here.
+ */
+#ifndef FCGI_AUTHD_AUTHZ_H
+#define FCGI_AUTHD_AUTHZ_H
+
+#include <stddef.h>
+
+#include "htpasswd.h"
+#include "request.h"
+#include "verify.h"
+
+enum authz_reason {
+    REASON_OK,
+    REASON_NO_CREDENTIALS, /* no Authorization, or another scheme */
+    REASON_MALFORMED,      /* Basic but not decodable / duplicated */
+    REASON_UNKNOWN_USER,
+    REASON_BAD_PASSWORD,
+    REASON_LOCKED,         /* the entry is a locked account */
+    REASON_UNUSABLE,       /* the stored entry can never match */
+    REASON_MISCONFIGURED,  /* a role or mode the server should not send */
+    REASON_INTERNAL,       /* our failure: fail closed */
+};
+
+/* What authz needs from the configuration, fixed while serving. */
+struct authz_ctx {
+    const struct htpasswd *users;
+    const char *realm;
+};
+
+struct decision {
+    int status;                /* 200, 400, 401, 403 or 500 */
+    enum authz_reason reason;
+    enum request_role role;
+    const char *realm;         /* for the 401 challenge */
+    char user[HTPASSWD_USER_MAX + 1]; /* verified user on 200; else the claim */
+    size_t user_len;
+    struct bytes client;       /* REMOTE_ADDR, for the log */
+    struct bytes uri;          /* REQUEST_URI, for the log */
+};
+
+/*
+ * Decide on r. Always fills *d; d->status is 200 only when a password was
+ * verified against the user file (reason REASON_OK). Status choice follows
+ * the role: malformed credentials are 400 for authorizers and CGI, 401 for
+ * responders (nginx turns any status but 2xx/401/403 into 500).
+ */
+void authz_decide(const struct authz_ctx *ctx, const struct request *r,
+                  struct verify_ctx *vctx, struct decision *d);
+
+/* "ok", "no_credentials", "malformed", ... for logs. */
+const char *authz_reason_name(enum authz_reason reason);
+
+/* Log one line for d (client first, user quoted). */
+void authz_log(const struct decision *d);
+
+#endif

@@ -1,0 +1,60 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "b64.h"
+#include "basic.h"
+
+enum basic_result
+basic_parse(const char *hdr, size_t n, struct basic_cred *cred)
+{
+    static const char scheme[] = "Basic";
+    const size_t slen = sizeof scheme - 1;
+    size_t i, end, dlen;
+    const char *colon;
+
+    cred->user = BYTES_NULL;
+    cred->password = BYTES_NULL;
+
+    /* RFC 9110 11.1: the scheme is case-insensitive; length first. */
+    if (n < slen || !util_bytes_ieq((struct bytes){hdr, slen}, scheme))
+        return BASIC_OTHER;
+    if (n == slen)
+        return BASIC_MALFORMED;
+    /* "Basicx" is another scheme; "Basic" must be followed by a space. */
+    if (hdr[slen] != ' ')
+        return hdr[slen] == '\t' ? BASIC_MALFORMED : BASIC_OTHER;
+    for (i = slen; i < n && hdr[i] == ' '; i++)
+        ;
+    for (end = n; end > i && hdr[end - 1] == ' '; end--)
+        ;
+    if (end == i || end - i > BASIC_TOKEN_MAX)
+        return BASIC_MALFORMED;
+
+    if (b64_decode(hdr + i, end - i, (unsigned char *)cred->buf,
+                   sizeof cred->buf, &dlen) < 0)
+        goto malformed;
+    /* RFC 7617 2: the user-id cannot contain ':'; split at the first one. */
+    colon = memchr(cred->buf, ':', dlen);
+    if (colon == NULL || colon == cred->buf)
+        goto malformed;
+    /* RFC 7617 2: no control characters in user-id or password. */
+    if (util_has_ctl(cred->buf, dlen))
+        goto malformed;
+    cred->user = (struct bytes){cred->buf, (size_t)(colon - cred->buf)};
+    cred->password =
+        (struct bytes){colon + 1, dlen - (size_t)(colon - cred->buf) - 1};
+    return BASIC_OK;
+
+malformed:
+    basic_cred_wipe(cred);
+    return BASIC_MALFORMED;
+}
+
+void
+basic_cred_wipe(struct basic_cred *cred)
+{
+    util_wipe(cred->buf, sizeof cred->buf);
+    cred->user = BYTES_NULL;
+    cred->password = BYTES_NULL;
+}

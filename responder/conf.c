@@ -1,0 +1,386 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "util.h"
+
+/* Largest config file read. */
+#define CONF_FILE_MAX (1024 * 1024)
+/* Longest line and value. */
+#define CONF_LINE_MAX 4096
+
+#define OFF(m) offsetof(struct conf, m)
+static const struct conf_key conf_table[] = {
+    {"listen", OFF(listen), CONF_STRING, NULL, "SPEC",
+     "unix:/path, tcp:127.0.0.1:PORT or tcp6:[::1]:PORT (default: systemd "
+     "socket, else fd 0)"},
+    {"user_file", OFF(user_file), CONF_STRING, NULL, "FILE",
+     "htpasswd file with the users"},
+    {"realm", OFF(realm), CONF_REALM, "Restricted", "TEXT",
+     "realm in the Basic challenge"},
+    {"threads", OFF(threads), CONF_UINT, "0", "N",
+     "worker threads (0: one per CPU, at most 256)"},
+    {"socket_mode", OFF(socket_mode), CONF_MODE, "0660", "MODE",
+     "permissions of a unix socket opened by --listen"},
+    {"socket_group", OFF(socket_group), CONF_STRING, NULL, "GROUP",
+     "group of a unix socket opened by --listen"},
+    {"allow_plaintext", OFF(allow_plaintext), CONF_BOOL, "no", "yes|no",
+     "accept {PLAIN} entries in the user file"},
+    {"allow_des", OFF(allow_des), CONF_BOOL, "no", "yes|no",
+     "accept traditional DES crypt entries in the user file"},
+    {"log_level", OFF(log_level), CONF_LOGLEVEL, "info", "LEVEL",
+     "error, warning, info or debug"},
+};
+#undef OFF
+#define CONF_NKEYS (sizeof conf_table / sizeof conf_table[0])
+
+const struct conf_key *
+conf_keys(size_t *n)
+{
+    *n = CONF_NKEYS;
+    return conf_table;
+}
+
+/* Report a problem "file:line: key: what". */
+static void conf_err(diag_fn *diag, void *ctx, const char *file, unsigned line,
+                     const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+conf_err(diag_fn *diag, void *ctx, const char *file, unsigned line,
+         const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    diag(ctx, LOGL_ERROR, file, line, msg);
+}
+
+static const struct conf_key *
+conf_find(const char *key)
+{
+    char norm[64];
+    size_t n = strlen(key);
+
+    /* The long option spells '_' as '-'. */
+    if (n >= sizeof norm)
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        norm[i] = key[i] == '-' ? '_' : key[i];
+    for (size_t i = 0; i < CONF_NKEYS; i++)
+        if (strcmp(conf_table[i].name, norm) == 0)
+            return &conf_table[i];
+    return NULL;
+}
+
+static int
+conf_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = {"yes", "true", "on", "1"};
+    static const char *const no[] = {"no", "false", "off", "0"};
+    struct bytes b = {v, strlen(v)};
+
+    for (size_t i = 0; i < 4; i++) {
+        if (util_bytes_ieq(b, yes[i])) {
+            *out = true;
+            return 0;
+        }
+        if (util_bytes_ieq(b, no[i])) {
+            *out = false;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int
+conf_loglevel(const char *v, enum log_level *out)
+{
+    static const char *const names[] = {
+        [LOGL_ERROR] = "error",
+        [LOGL_WARN] = "warning",
+        [LOGL_INFO] = "info",
+        [LOGL_DEBUG] = "debug",
+    };
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(v, names[i]) == 0) {
+            *out = (enum log_level)i;
+            return 0;
+        }
+    }
+    if (strcmp(v, "warn") == 0) {
+        *out = LOGL_WARN;
+        return 0;
+    }
+    return -1;
+}
+
+static int
+conf_set_string(char **dst, const char *value)
+{
+    char *copy = strdup(value);
+
+    if (copy == NULL)
+        return -1;
+    free(*dst);
+    *dst = copy;
+    return 0;
+}
+
+int
+conf_set(struct conf *c, const char *key, const char *value, const char *file,
+         unsigned line, diag_fn *diag, void *ctx)
+{
+    const struct conf_key *k = conf_find(key);
+    size_t vlen = strlen(value);
+    unsigned long ul;
+    void *m;
+
+    if (k == NULL) {
+        conf_err(diag, ctx, file, line, "unknown key '%s'", key);
+        return -1;
+    }
+    m = (char *)c + k->offset;
+    if (util_has_ctl(value, vlen)) {
+        conf_err(diag, ctx, file, line, "%s: control characters in value",
+                 k->name);
+        return -1;
+    }
+    switch (k->type) {
+    case CONF_REALM:
+        if (vlen == 0 || vlen > CONF_REALM_MAX) {
+            conf_err(diag, ctx, file, line,
+                     "%s: expected 1 to %d characters, got %zu", k->name,
+                     CONF_REALM_MAX, vlen);
+            return -1;
+        }
+        /* fall through */
+    case CONF_STRING:
+        if (vlen == 0) {
+            conf_err(diag, ctx, file, line, "%s: empty value", k->name);
+            return -1;
+        }
+        if (conf_set_string(m, value) < 0) {
+            conf_err(diag, ctx, file, line, "%s: out of memory", k->name);
+            return -1;
+        }
+        return 0;
+    case CONF_UINT:
+        if (util_parse_ulong(value, vlen, 0, 256, &ul) < 0) {
+            conf_err(diag, ctx, file, line,
+                     "%s: expected a number from 0 to 256, got '%s'", k->name,
+                     value);
+            return -1;
+        }
+        *(unsigned *)m = (unsigned)ul;
+        return 0;
+    case CONF_MODE: {
+        char *end;
+
+        errno = 0;
+        ul = strtoul(value, &end, 8);
+        if (vlen == 0 || *end != '\0' || errno != 0 || ul > 0777 ||
+            value[0] == '-' || value[0] == '+' || value[0] == ' ') {
+            conf_err(diag, ctx, file, line,
+                     "%s: expected an octal mode such as 0660, got '%s'",
+                     k->name, value);
+            return -1;
+        }
+        *(unsigned *)m = (unsigned)ul;
+        return 0;
+    }
+    case CONF_BOOL:
+        if (conf_bool(value, m) < 0) {
+            conf_err(diag, ctx, file, line, "%s: expected yes or no, got '%s'",
+                     k->name, value);
+            return -1;
+        }
+        return 0;
+    case CONF_LOGLEVEL:
+        if (conf_loglevel(value, m) < 0) {
+            conf_err(diag, ctx, file, line,
+                     "%s: expected error, warning, info or debug, got '%s'",
+                     k->name, value);
+            return -1;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+void
+conf_init(struct conf *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < CONF_NKEYS; i++)
+        if (conf_table[i].defval != NULL)
+            (void)conf_set(c, conf_table[i].name, conf_table[i].defval, NULL, 0,
+                           log_diag, NULL);
+}
+
+void
+conf_free(struct conf *c)
+{
+    free(c->listen);
+    free(c->user_file);
+    free(c->realm);
+    free(c->socket_group);
+    memset(c, 0, sizeof *c);
+}
+
+static bool
+conf_space(char ch)
+{
+    return ch == ' ' || ch == '\t';
+}
+
+/* Parse one line (no newline, NUL-terminated in place); 0 or -1. */
+static int
+conf_line(struct conf *c, const char *name, unsigned lineno, char *s,
+          diag_fn *diag, void *ctx)
+{
+    char *key, *value, *eq, *end;
+
+    while (conf_space(*s))
+        s++;
+    if (*s == '\0' || *s == '#')
+        return 0;
+    eq = strchr(s, '=');
+    if (eq == NULL) {
+        conf_err(diag, ctx, name, lineno, "expected 'key = value'");
+        return -1;
+    }
+    key = s;
+    for (end = eq; end > key && conf_space(end[-1]); end--)
+        ;
+    *end = '\0';
+    value = eq + 1;
+    while (conf_space(*value))
+        value++;
+    if (*value == '"') {
+        char *close = strchr(value + 1, '"');
+
+        if (close == NULL) {
+            conf_err(diag, ctx, name, lineno, "%s: unterminated quote", key);
+            return -1;
+        }
+        for (end = close + 1; conf_space(*end); end++)
+            ;
+        if (*end != '\0' && *end != '#') {
+            conf_err(diag, ctx, name, lineno,
+                     "%s: unexpected text after the quoted value", key);
+            return -1;
+        }
+        value++;
+        *close = '\0';
+    } else {
+        /* A '#' after whitespace starts a comment. */
+        for (end = value; *end != '\0'; end++)
+            if (*end == '#' && end > value && conf_space(end[-1]))
+                break;
+        while (end > value && conf_space(end[-1]))
+            end--;
+        *end = '\0';
+    }
+    if (*key == '\0') {
+        conf_err(diag, ctx, name, lineno, "missing key before '='");
+        return -1;
+    }
+    if (strchr(key, '-') != NULL) {
+        conf_err(diag, ctx, name, lineno,
+                 "unknown key '%s' (file keys use '_', as in user_file)", key);
+        return -1;
+    }
+    return conf_set(c, key, value, name, lineno, diag, ctx);
+}
+
+int
+conf_parse(struct conf *c, const char *name, const char *data, size_t len,
+           diag_fn *diag, void *ctx)
+{
+    char line[CONF_LINE_MAX + 1];
+    unsigned lineno = 0;
+    int errors = 0;
+    size_t pos = 0;
+
+    while (pos < len) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (data + pos)) : len - pos;
+
+        lineno++;
+        if (n > 0 && data[pos + n - 1] == '\r')
+            n--;
+        if (n > CONF_LINE_MAX) {
+            conf_err(diag, ctx, name, lineno, "line longer than %d bytes",
+                     CONF_LINE_MAX);
+            errors++;
+        } else if (memchr(data + pos, '\0', n) != NULL) {
+            conf_err(diag, ctx, name, lineno, "NUL byte in line");
+            errors++;
+        } else {
+            memcpy(line, data + pos, n);
+            line[n] = '\0';
+            if (conf_line(c, name, lineno, line, diag, ctx) < 0)
+                errors++;
+        }
+        pos += (nl ? (size_t)(nl - (data + pos)) + 1 : len - pos);
+    }
+    return errors;
+}
+
+int
+conf_load(struct conf *c, const char *path, diag_fn *diag, void *ctx)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+    int fd, rc = -1;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        conf_err(diag, ctx, path, 0, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        st.st_size > CONF_FILE_MAX) {
+        conf_err(diag, ctx, path, 0, "not a regular file of at most %d bytes",
+                 CONF_FILE_MAX);
+        goto done;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (buf == NULL) {
+        conf_err(diag, ctx, path, 0, "out of memory");
+        goto done;
+    }
+    while (got < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            conf_err(diag, ctx, path, 0, "read: %s", strerror(errno));
+            goto done;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    rc = conf_parse(c, path, buf, got, diag, ctx);
+done:
+    free(buf);
+    close(fd);
+    return rc;
+}

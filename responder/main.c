@@ -1,0 +1,265 @@
+/*
+ * fcgi-authd: start-up in the order it happens: options, configuration,
+ * credential file, socket, serve. Only this file exits, and only here.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "authz.h"
+#include "conf.h"
+#include "fcgi_loop.h"
+#include "htpasswd.h"
+#include "listen.h"
+#include "log.h"
+#include "verify.h"
+
+extern char **environ;
+
+#define MAIN_MAX_OPTS 64
+
+/* A key=value from the command line, applied after the config file. */
+struct main_arg {
+    const char *key;
+    const char *value;
+};
+
+struct main_opts {
+    const char *conf_file;
+    bool test_only;
+    struct main_arg args[MAIN_MAX_OPTS];
+    size_t nargs;
+};
+
+static void
+main_usage(FILE *f)
+{
+    size_t n;
+    const struct conf_key *k = conf_keys(&n);
+
+    fprintf(f,
+            "Usage: fcgi-authd [-c FILE] [--listen SPEC] [--user-file FILE] "
+            "[--realm TEXT]\n"
+            "                  [--threads N] [OPTION...] [-t] [-V] [-h]\n"
+            "A FastCGI authorizer: answers a web server's \"may this request "
+            "pass?\"\nwith 200 or 401 from an htpasswd file.\n\n"
+            "  -c, --config FILE        read settings from FILE (key = "
+            "value)\n"
+            "  -t, --test               check the configuration and the "
+            "files it names, then exit\n"
+            "  -V, --version            print the version and exit\n"
+            "  -h, --help               print this help and exit\n\n"
+            "Settings (each is also a config file key, with '_' for "
+            "'-'):\n");
+    for (size_t i = 0; i < n; i++) {
+        char opt[64];
+
+        snprintf(opt, sizeof opt, "--%s %s", k[i].name, k[i].arg);
+        for (char *p = opt + 2; *p && *p != ' '; p++)
+            if (*p == '_')
+                *p = '-';
+        fprintf(f, "      %-24s %s", opt, k[i].help);
+        if (k[i].defval != NULL)
+            fprintf(f, " [%s]", k[i].defval);
+        fputc('\n', f);
+    }
+    fprintf(f,
+            "\nThe command line beats the config file, which beats the "
+            "defaults.\n"
+            "Socket: systemd's LISTEN_FDS, else --listen, else a listening "
+            "socket on fd 0\n(spawn-fcgi). With none of these but "
+            "GATEWAY_INTERFACE set, it answers once\nas a CGI program.\n");
+}
+
+static void
+main_version(void)
+{
+    printf("fcgi-authd %s\n", PACKAGE_VERSION);
+}
+
+/* Parse argv; returns 0, or the exit code to leave with. */
+static int
+main_parse_args(int argc, char **argv, struct main_opts *o)
+{
+    static char names[MAIN_MAX_OPTS][48];
+    struct option longopts[MAIN_MAX_OPTS + 5];
+    size_t n, nl = 0;
+    const struct conf_key *k = conf_keys(&n);
+    int c, idx;
+
+    if (n > MAIN_MAX_OPTS)
+        return 1;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(names[i], sizeof names[i], "%s", k[i].name);
+        for (char *p = names[i]; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        longopts[nl++] = (struct option){names[i], required_argument, NULL,
+                                         256 + (int)i};
+    }
+    longopts[nl++] = (struct option){"config", required_argument, NULL, 'c'};
+    longopts[nl++] = (struct option){"test", no_argument, NULL, 't'};
+    longopts[nl++] = (struct option){"version", no_argument, NULL, 'V'};
+    longopts[nl++] = (struct option){"help", no_argument, NULL, 'h'};
+    longopts[nl] = (struct option){NULL, 0, NULL, 0};
+
+    while ((c = getopt_long(argc, argv, "c:tVh", longopts, &idx)) != -1) {
+        switch (c) {
+        case 'c':
+            o->conf_file = optarg;
+            break;
+        case 't':
+            o->test_only = true;
+            break;
+        case 'V':
+            main_version();
+            exit(0);
+        case 'h':
+            main_usage(stdout);
+            exit(0);
+        default:
+            if (c < 256 || (size_t)(c - 256) >= n ||
+                o->nargs >= MAIN_MAX_OPTS) {
+                main_usage(stderr);
+                return 2;
+            }
+            o->args[o->nargs++] =
+                (struct main_arg){k[c - 256].name, optarg};
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "fcgi-authd: unexpected argument '%s'\n",
+                argv[optind]);
+        main_usage(stderr);
+        return 2;
+    }
+    return 0;
+}
+
+/* Config file, then the command line over it. Returns the error count. */
+static int
+main_configure(const struct main_opts *o, struct conf *conf)
+{
+    int errors = 0;
+
+    conf_init(conf);
+    if (o->conf_file != NULL) {
+        int rc = conf_load(conf, o->conf_file, log_diag, NULL);
+
+        errors += rc < 0 ? 1 : rc;
+    }
+    for (size_t i = 0; i < o->nargs; i++)
+        if (conf_set(conf, o->args[i].key, o->args[i].value, NULL, 0,
+                     log_diag, NULL) < 0)
+            errors++;
+    if (errors == 0 && conf->user_file == NULL) {
+        log_msg(LOGL_ERROR,
+                "no user file: set user_file in the config file or pass "
+                "--user-file");
+        errors++;
+    }
+    return errors;
+}
+
+/*
+ * The listening socket, in order: systemd, --listen, fd 0. Returns the fd,
+ * -1 on error, or -2 when there is none.
+ */
+static int
+main_socket(const struct conf *conf)
+{
+    struct listen_opts lo = {conf->socket_mode, conf->socket_group};
+    char err[512] = "";
+    int fd = -1;
+
+    switch (listen_systemd(&fd, err, sizeof err)) {
+    case 1:
+        log_msg(LOGL_INFO, "using the socket passed by systemd");
+        return fd;
+    case -1:
+        log_msg(LOGL_ERROR, "%s", err);
+        return -1;
+    default:
+        break;
+    }
+    if (conf->listen != NULL) {
+        fd = listen_open(conf->listen, &lo, err, sizeof err);
+        if (fd < 0)
+            log_msg(LOGL_ERROR, "listen: %s", err);
+        else
+            log_msg(LOGL_INFO, "listening on %s", conf->listen);
+        return fd;
+    }
+    if (listen_fd0()) {
+        log_msg(LOGL_INFO, "using the listening socket on fd 0");
+        return 0;
+    }
+    return -2;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct main_opts opts = {0};
+    struct conf conf;
+    struct htpasswd *users = NULL;
+    struct authz_ctx ctx;
+    int rc, fd, status = 1;
+
+    rc = main_parse_args(argc, argv, &opts);
+    if (rc != 0)
+        return rc;
+    if (main_configure(&opts, &conf) != 0)
+        goto done;
+    log_set_level(conf.log_level);
+    users = htpasswd_load(
+        conf.user_file,
+        &(struct htpasswd_opts){conf.allow_plaintext, conf.allow_des},
+        log_diag, NULL);
+    if (users == NULL)
+        goto done;
+    if (htpasswd_usable(users) == 0)
+        log_msg(LOGL_WARN, "%s: no usable entries: every request is denied",
+                conf.user_file);
+    if (opts.test_only) {
+        printf("fcgi-authd: configuration OK: %s: %zu users, %zu usable\n",
+               conf.user_file, htpasswd_count(users), htpasswd_usable(users));
+        status = 0;
+        goto done;
+    }
+    if (verify_dummy_init() < 0) {
+        log_msg(LOGL_ERROR, "cannot make the dummy hash (libxcrypt)");
+        goto done;
+    }
+    ctx = (struct authz_ctx){users, conf.realm};
+
+    fd = main_socket(&conf);
+    if (fd == -2 && getenv("GATEWAY_INTERFACE") != NULL) {
+        status = fcgi_loop_cgi(&ctx, environ) == 0 ? 0 : 1;
+        goto done;
+    }
+    if (fd == -2) {
+        log_msg(LOGL_ERROR,
+                "no socket to serve: pass --listen unix:/path or "
+                "tcp:127.0.0.1:PORT, start under spawn-fcgi (socket on fd "
+                "0) or systemd socket activation, or set "
+                "GATEWAY_INTERFACE to answer once as CGI");
+        goto done;
+    }
+    if (fd < 0)
+        goto done;
+    log_msg(LOGL_INFO, "%s: %zu users, %zu usable; realm \"%s\"",
+            conf.user_file, htpasswd_count(users), htpasswd_usable(users),
+            conf.realm);
+    status = fcgi_loop_run(fd, conf.threads, &ctx) == 0 ? 0 : 1;
+    if (listen_unix_path() != NULL)
+        unlink(listen_unix_path());
+done:
+    htpasswd_free(users);
+    conf_free(&conf);
+    return status;
+}

@@ -1,0 +1,131 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "request.h"
+
+/* A parameter we look at: where its view goes, and whether it was seen. */
+struct request_field {
+    const char *name;
+    size_t offset; /* of the struct bytes in struct request */
+};
+
+#define FIELD(name, member) {name, offsetof(struct request, member)}
+static const struct request_field request_fields[] = {
+    FIELD("REMOTE_USER", remote_user),
+    FIELD("REMOTE_PASSWD", remote_passwd),
+    FIELD("REMOTE_ADDR", remote_addr),
+    FIELD("REQUEST_URI", request_uri),
+};
+#undef FIELD
+#define REQUEST_NFIELDS (sizeof request_fields / sizeof request_fields[0])
+
+static bool
+request_name_is(const char *kv, size_t namelen, const char *name)
+{
+    return strlen(name) == namelen && memcmp(kv, name, namelen) == 0;
+}
+
+static void
+request_role(struct request *r, struct bytes v)
+{
+    if (util_bytes_ieq(v, "RESPONDER"))
+        r->role = ROLE_RESPONDER;
+    else if (util_bytes_ieq(v, "AUTHORIZER"))
+        r->role = ROLE_AUTHORIZER;
+    else
+        r->role = ROLE_OTHER;
+}
+
+static void
+request_apache_role(struct request *r, struct bytes v)
+{
+    if (util_bytes_ieq(v, "AUTHENTICATOR"))
+        r->apache = APACHE_AUTHENTICATOR;
+    else if (util_bytes_ieq(v, "AUTHORIZER"))
+        r->apache = APACHE_AUTHORIZER;
+    else
+        r->apache = APACHE_UNKNOWN;
+}
+
+/* Store v if kv names a field not seen yet; false if we do not use it. */
+static bool
+request_field(struct request *r, bool *seen, const char *kv, size_t namelen,
+              struct bytes v)
+{
+    for (size_t i = 0; i < REQUEST_NFIELDS; i++) {
+        struct bytes *dst;
+
+        if (!request_name_is(kv, namelen, request_fields[i].name))
+            continue;
+        if (seen[i])
+            return false; /* a repeat: the first one counts */
+        seen[i] = true;
+        dst = (struct bytes *)((char *)r + request_fields[i].offset);
+        *dst = v;
+        if (dst == &r->remote_user)
+            r->has_remote_user = true;
+        else if (dst == &r->remote_passwd)
+            r->has_remote_passwd = true;
+        return true;
+    }
+    return false;
+}
+
+void
+request_parse(struct request *r, char *const *envp)
+{
+    bool seen_role = false, seen_apache = false;
+    bool seen[REQUEST_NFIELDS] = {false};
+
+    memset(r, 0, sizeof *r);
+    r->role = ROLE_CGI;
+    r->apache = APACHE_NONE;
+    for (; envp != NULL && *envp != NULL; envp++) {
+        const char *kv = *envp;
+        const char *eq = strchr(kv, '=');
+        size_t namelen;
+        struct bytes v;
+
+        if (eq == NULL)
+            continue;
+        namelen = (size_t)(eq - kv);
+        v.p = eq + 1;
+        v.n = strnlen(v.p, REQUEST_VALUE_MAX + 1);
+
+        if (request_name_is(kv, namelen, "HTTP_AUTHORIZATION")) {
+            /* Servers that see the header twice may send it twice. */
+            if (r->authorization_count++ == 0)
+                r->authorization = v;
+        } else if (request_name_is(kv, namelen, "FCGI_ROLE")) {
+            if (!seen_role)
+                request_role(r, v);
+            seen_role = true;
+        } else if (request_name_is(kv, namelen, "FCGI_APACHE_ROLE")) {
+            if (!seen_apache)
+                request_apache_role(r, v);
+            seen_apache = true;
+        } else if (!request_field(r, seen, kv, namelen, v)) {
+            continue;
+        }
+        /* Only a value we use can make the request invalid by its size. */
+        if (v.n > REQUEST_VALUE_MAX)
+            r->invalid = true;
+    }
+}
+
+const char *
+request_role_name(enum request_role role)
+{
+    switch (role) {
+    case ROLE_CGI:
+        return "CGI";
+    case ROLE_RESPONDER:
+        return "RESPONDER";
+    case ROLE_AUTHORIZER:
+        return "AUTHORIZER";
+    case ROLE_OTHER:
+        break;
+    }
+    return "OTHER";
+}

@@ -1,0 +1,57 @@
+/*
+ * request: the FastCGI/CGI parameters of one request as bounded byte views.
+ * Takes a plain envp array ("NAME=VALUE" strings), so tests need no libfcgi.
+ */
+#ifndef FCGI_AUTHD_REQUEST_H
+#define FCGI_AUTHD_REQUEST_H
+
+#include <stdbool.h>
+
+#include "util.h"
+
+/* Longest parameter value we look at; longer ones make the request invalid. */
+#define REQUEST_VALUE_MAX 8192
+
+enum request_role {
+    ROLE_CGI,        /* no FCGI_ROLE: run as a plain CGI program */
+    ROLE_RESPONDER,  /* nginx auth_request */
+    ROLE_AUTHORIZER, /* lighttpd "mode" => "authorizer", Apache */
+    ROLE_OTHER,      /* FILTER or anything else: refused */
+};
+
+enum apache_role {
+    APACHE_NONE,          /* no FCGI_APACHE_ROLE */
+    APACHE_AUTHENTICATOR, /* AuthBasicProvider: REMOTE_USER/REMOTE_PASSWD */
+    APACHE_AUTHORIZER,    /* Require fcgi-authz: REMOTE_USER authenticated */
+    APACHE_UNKNOWN,       /* a value we do not know: refused */
+};
+
+struct request {
+    enum request_role role;
+    enum apache_role apache;
+    /* HTTP_AUTHORIZATION, client-supplied. */
+    struct bytes authorization;
+    unsigned authorization_count; /* > 1: duplicated by the server */
+    /* Set by Apache when it parsed Basic itself (APACHE_AUTHENTICATOR). */
+    struct bytes remote_user;
+    struct bytes remote_passwd;
+    bool has_remote_user;
+    bool has_remote_passwd;
+    struct bytes remote_addr;
+    struct bytes request_uri;
+    /* A value longer than REQUEST_VALUE_MAX or otherwise unusable. */
+    bool invalid;
+};
+
+/*
+ * Fill r from envp (NULL-terminated). Views point into envp, which must
+ * outlive r. Only the first occurrence of a name counts, except
+ * HTTP_AUTHORIZATION whose occurrences are counted. Never fails: problems
+ * are recorded in r->invalid / r->role / r->apache for authz to judge.
+ */
+void request_parse(struct request *r, char *const *envp);
+
+/* "RESPONDER", "AUTHORIZER", "CGI", "OTHER". */
+const char *request_role_name(enum request_role role);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * response: renders a decision as CGI/FastCGI response text.
+ */
+#ifndef FCGI_AUTHD_RESPONSE_H
+#define FCGI_AUTHD_RESPONSE_H
+
+#include <stddef.h>
+
+#include "authz.h"
+
+/* Where the response goes: a FastCGI stream, stdout, a test buffer. */
+struct sink {
+    int (*write)(void *ctx, const char *p, size_t n); /* 0 or -1 */
+    void *ctx;
+};
+
+/*
+ * Write the whole answer for d: "Status:" first, then the headers
+ * (Variable-REMOTE_USER and Variable-AUTH_TYPE on 200 only;
+ * WWW-Authenticate with the escaped realm on 401; Cache-Control: no-store
+ * always), a blank line, and a short text body on denials.
+ * Returns 0, or -1 when the sink failed.
+ */
+int response_write(const struct decision *d, const struct sink *out);
+
+/*
+ * Quote realm as an RFC 9110 quoted-string ('"' and '\' escaped) into dst
+ * (capacity cap). Returns the length written, or -1 if it does not fit.
+ */
+int response_quote(const char *realm, char *dst, size_t cap);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * util: leaf helpers with no project dependencies: byte views, constant-time
+ * comparison, wiping secrets, bounded number parsing.
+ */
+#ifndef FCGI_AUTHD_UTIL_H
+#define FCGI_AUTHD_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A view of bytes that are not NUL-terminated and may come from a peer. */
+struct bytes {
+    const char *p;
+    size_t n;
+};
+
+#define BYTES_NULL ((struct bytes){NULL, 0})
+
+/*
+ * True when a and b hold the same bytes. The time taken depends only on the
+ * two lengths, never on where the contents differ. Different lengths are
+ * unequal (the contents are still all read, so a short stored value does not
+ * shortcut the loop).
+ */
+bool util_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
+
+/* Overwrite n bytes at p with zeroes in a way the compiler cannot drop. */
+void util_wipe(void *p, size_t n);
+
+/*
+ * Parse the whole of s[0..n) as a decimal unsigned number in [min, max].
+ * No sign, no spaces, no leading "+"; leading zeroes allowed.
+ * Returns 0 and sets *out, or -1 (nothing written) when s is not such a number.
+ */
+int util_parse_ulong(const char *s, size_t n, unsigned long min,
+                     unsigned long max, unsigned long *out);
+
+/* Case-insensitive ASCII comparison of a with the NUL-terminated lit. */
+bool util_bytes_ieq(struct bytes a, const char *lit);
+
+/* True when b holds a byte < 0x20 or 0x7f. */
+bool util_has_ctl(const char *p, size_t n);
+
+/* Fill buf with n bytes from the kernel's CSPRNG. Returns 0 or -1. */
+int util_random(void *buf, size_t n);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * verify: password hashes. The only file that includes <crypt.h>.
+ * libxcrypt for yescrypt, bcrypt, sha512/sha256/md5-crypt and DES; nettle for
+ * Apache's $apr1$, {SHA} and {SSHA}.
+ */
+#ifndef FCGI_AUTHD_VERIFY_H
+#define FCGI_AUTHD_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum hash_kind {
+    HASH_INVALID,  /* not a hash we can check */
+    HASH_LOCKED,   /* starts with '!' or '*': a locked account */
+    HASH_YESCRYPT, /* $y$ */
+    HASH_GOST_YESCRYPT, /* $gy$ */
+    HASH_SCRYPT,   /* $7$ */
+    HASH_BCRYPT,   /* $2y$ $2b$ $2a$ */
+    HASH_SHA512,   /* $6$ */
+    HASH_SHA256,   /* $5$ */
+    HASH_MD5,      /* $1$ */
+    HASH_APR1,     /* $apr1$ (Apache htpasswd default) */
+    HASH_SHA1,     /* {SHA} base64(sha1(pw)) */
+    HASH_SSHA,     /* {SSHA} base64(sha1(pw salt) salt) (nginx) */
+    HASH_DES,      /* 13 characters of traditional crypt */
+    HASH_PLAIN,    /* {PLAIN}password (nginx) */
+};
+
+enum verify_result {
+    VERIFY_OK,          /* the password matches */
+    VERIFY_MISMATCH,    /* it does not (also: unusable password bytes) */
+    VERIFY_UNSUPPORTED, /* the stored hash cannot be checked */
+    VERIFY_ERROR,       /* an internal failure: answer 500 */
+};
+
+/* bcrypt only reads this many password bytes; longer ones are refused. */
+#define VERIFY_BCRYPT_MAX 72
+
+/*
+ * Classify a stored hash hash[0..n) by its prefix and shape (lengths and
+ * alphabets), without computing anything. A recognised prefix with a
+ * malformed body (a truncated "$6$salt$", a DES salt of 2 characters) is
+ * HASH_INVALID.
+ */
+enum hash_kind verify_classify(const char *hash, size_t n);
+
+/* Short name for logs: "yescrypt", "bcrypt", "apr1", ... */
+const char *verify_kind_name(enum hash_kind kind);
+
+/* Per-thread state (a heap struct crypt_data). */
+struct verify_ctx;
+struct verify_ctx *verify_ctx_new(void);
+void verify_ctx_free(struct verify_ctx *ctx);
+
+/*
+ * Check password pw[0..pwlen) against the NUL-terminated stored hash of the
+ * given kind (from verify_classify). The computed hash is compared whole
+ * with the whole stored one in constant time. A password containing NUL, or
+ * longer than VERIFY_BCRYPT_MAX for bcrypt, is VERIFY_MISMATCH without
+ * hashing. HASH_INVALID and HASH_LOCKED are VERIFY_UNSUPPORTED. Intermediate
+ * buffers are wiped.
+ */
+enum verify_result verify_password(struct verify_ctx *ctx, enum hash_kind kind,
+                                   const char *stored, const char *pw,
+                                   size_t pwlen);
+
+/*
+ * Make the dummy hash used for unknown users (yescrypt, the default method,
+ * random salt and password). Call once at start-up; returns 0 or -1.
+ */
+int verify_dummy_init(void);
+
+/*
+ * Spend the same work as verifying pw against a real default-method hash.
+ * Always VERIFY_MISMATCH, or VERIFY_ERROR on an internal failure.
+ */
+enum verify_result verify_dummy(struct verify_ctx *ctx, const char *pw,
+                                size_t pwlen);
+
+#endif

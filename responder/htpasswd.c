@@ -1,0 +1,544 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "htpasswd.h"
+#include "util.h"
+
+/* Largest credential file htpasswd_load reads. */
+#define HTPASSWD_FILE_MAX ((size_t)256 * 1024 * 1024)
+
+#define STR_(x) #x
+#define XSTR(x) STR_(x)
+
+/* Diagnostics of one severity shown per parse; the rest are counted. */
+#define DIAG_SHOWN_MAX 20
+
+/*
+ * One slot of the open-addressing table: the entry index + 1 (0: empty)
+ * and the high half of the user's hash, so most probes that miss never
+ * touch an entry.
+ */
+struct slot {
+    uint32_t idx;
+    uint32_t tag;
+};
+
+/*
+ * The table lives in one allocation: this header, the entries, the slots
+ * and the strings (users and hashes, each NUL-terminated), in that order.
+ */
+struct htpasswd {
+    struct htpasswd_entry *entries;
+    size_t count;
+    size_t usable;
+    struct slot *slots;
+    size_t mask; /* number of slots - 1 (a power of two - 1) */
+    uint64_t seed;
+    char *strings;
+    size_t strings_cap;
+    size_t strings_len;
+};
+
+/* Collects the diagnostics of one parse and caps how many are shown. */
+struct reporter {
+    diag_fn *diag;
+    void *ctx;
+    const char *name;
+    size_t errors;
+    size_t warnings;
+};
+
+static void report(struct reporter *r, enum log_level sev, unsigned line,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+report(struct reporter *r, enum log_level sev, unsigned line, const char *fmt,
+       ...)
+{
+    char msg[512];
+    size_t *count = sev == LOGL_ERROR ? &r->errors : &r->warnings;
+    va_list ap;
+
+    if (++*count > DIAG_SHOWN_MAX || r->diag == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    r->diag(r->ctx, sev, r->name, line, msg);
+}
+
+/* The summary of what report() left out. */
+static void
+report_finish(struct reporter *r)
+{
+    char msg[128];
+
+    if (r->diag == NULL)
+        return;
+    if (r->errors > DIAG_SHOWN_MAX) {
+        snprintf(msg, sizeof msg, "%zu more errors not shown",
+                 r->errors - DIAG_SHOWN_MAX);
+        r->diag(r->ctx, LOGL_ERROR, r->name, 0, msg);
+    }
+    if (r->warnings > DIAG_SHOWN_MAX) {
+        snprintf(msg, sizeof msg, "%zu more warnings not shown",
+                 r->warnings - DIAG_SHOWN_MAX);
+        r->diag(r->ctx, LOGL_WARN, r->name, 0, msg);
+    }
+}
+
+/* ---------------------------------------------------------------- lines -- */
+
+enum line_kind {
+    LINE_SKIP,  /* blank or comment */
+    LINE_ENTRY, /* user and hash set */
+    LINE_BAD,   /* *why set */
+};
+
+struct line {
+    const char *user;
+    size_t ulen;
+    const char *hash;
+    size_t hlen;
+};
+
+static bool
+only_blanks(const char *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t')
+            return false;
+    return true;
+}
+
+/*
+ * Split one line p[0..n) (without its '\n') into user and hash. Apache and
+ * nginx both end the hash at the next ':' and ignore what follows, which
+ * htpasswd tools use for a comment.
+ */
+static enum line_kind
+parse_line(const char *p, size_t n, struct line *out, const char **why)
+{
+    const char *colon, *hend;
+
+    if (n > 0 && p[n - 1] == '\r')
+        n--;
+    if (n > HTPASSWD_LINE_MAX) {
+        *why = "line longer than " XSTR(HTPASSWD_LINE_MAX) " bytes";
+        return LINE_BAD;
+    }
+    if (only_blanks(p, n) || p[0] == '#')
+        return LINE_SKIP;
+    colon = memchr(p, ':', n);
+    if (colon == NULL) {
+        *why = "expected \"user:hash\" (no ':' on the line)";
+        return LINE_BAD;
+    }
+    out->user = p;
+    out->ulen = (size_t)(colon - p);
+    if (out->ulen == 0) {
+        *why = "empty user name";
+        return LINE_BAD;
+    }
+    if (out->ulen > HTPASSWD_USER_MAX) {
+        *why = "user name longer than " XSTR(HTPASSWD_USER_MAX) " bytes";
+        return LINE_BAD;
+    }
+    if (util_has_ctl(out->user, out->ulen)) {
+        *why = "control character in the user name";
+        return LINE_BAD;
+    }
+    /* Apache trims these, nginx keeps them: say so rather than guess. */
+    if (out->user[0] == ' ' || out->user[out->ulen - 1] == ' ') {
+        *why = "space at the start or end of the user name";
+        return LINE_BAD;
+    }
+    out->hash = colon + 1;
+    hend = memchr(out->hash, ':', (size_t)(p + n - out->hash));
+    out->hlen = (size_t)((hend != NULL ? hend : p + n) - out->hash);
+    if (util_has_ctl(out->hash, out->hlen)) {
+        *why = "control character in the password hash";
+        return LINE_BAD;
+    }
+    return LINE_ENTRY;
+}
+
+/*
+ * Walk data[0..len) line by line. Returns the number of entry lines, or
+ * SIZE_MAX after reporting every malformed line (and a too long file).
+ */
+static size_t
+count_entries(const char *data, size_t len, struct reporter *rep,
+              size_t *strings)
+{
+    const char *p = data, *end = data + len, *nl, *why = NULL;
+    size_t entries = 0, bytes = 0;
+    unsigned lineno = 0;
+    struct line l;
+
+    while (p < end) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        if (lineno == UINT_MAX) {
+            report(rep, LOGL_ERROR, 0, "too many lines");
+            return SIZE_MAX;
+        }
+        lineno++;
+        switch (
+            parse_line(p, (size_t)((nl != NULL ? nl : end) - p), &l, &why)) {
+        case LINE_SKIP:
+            break;
+        case LINE_ENTRY:
+            entries++;
+            bytes += l.ulen + 1 + l.hlen + 1;
+            break;
+        case LINE_BAD:
+            report(rep, LOGL_ERROR, lineno, "%s", why);
+            break;
+        }
+        p = nl != NULL ? nl + 1 : end;
+    }
+    *strings = bytes;
+    return rep->errors > 0 ? SIZE_MAX : entries;
+}
+
+/* ---------------------------------------------------------------- table -- */
+
+/*
+ * FNV-1a over the bytes, seeded, then the murmur3 finaliser so the low
+ * bits (the slot) depend on every input byte. The keys come from the
+ * admin's file, not from peers, so flooding is not a concern; the seed
+ * only keeps the layout different from run to run.
+ */
+static uint64_t
+hash_user(uint64_t seed, const char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 0x100000001b3ULL;
+    }
+    h ^= n;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* The slot holding user[0..n), or the empty slot where it would go. */
+static struct slot *
+find_slot(const struct htpasswd *h, const char *user, size_t n)
+{
+    uint64_t hv = hash_user(h->seed, user, n);
+    uint32_t tag = (uint32_t)(hv >> 32);
+    size_t i = (size_t)hv & h->mask;
+    const struct htpasswd_entry *e;
+
+    /* Terminates: the table is never more than half full. */
+    for (;; i = (i + 1) & h->mask) {
+        struct slot *s = &h->slots[i];
+
+        if (s->idx == 0)
+            return s;
+        if (s->tag != tag)
+            continue;
+        e = &h->entries[s->idx - 1];
+        if (e->user_len == n && memcmp(e->user, user, n) == 0)
+            return s;
+    }
+}
+
+/*
+ * One allocation for up to max entries and strings bytes of text. The
+ * slots number a power of two at least twice max (load <= 1/2).
+ */
+static struct htpasswd *
+table_new(size_t max, size_t strings)
+{
+    struct htpasswd *h;
+    size_t nslots = 16, esize, ssize, total;
+
+    /* Slot indexes are 32-bit; the sizes below must not wrap. */
+    if (max >= UINT32_MAX / 4 ||
+        max > SIZE_MAX / 4 / sizeof(struct htpasswd_entry))
+        return NULL;
+    while (nslots < 2 * max)
+        nslots *= 2;
+    esize = max * sizeof(struct htpasswd_entry);
+    ssize = nslots * sizeof(struct slot);
+    if (nslots > SIZE_MAX / 4 / sizeof(struct slot) ||
+        strings > SIZE_MAX - sizeof *h - esize - ssize)
+        return NULL;
+    total = sizeof *h + esize + ssize + strings;
+    /* calloc: empty slots are zero. */
+    h = calloc(1, total);
+    if (h == NULL)
+        return NULL;
+    h->entries = (struct htpasswd_entry *)(h + 1);
+    h->slots = (struct slot *)((char *)h->entries + esize);
+    h->mask = nslots - 1;
+    h->strings = (char *)h->slots + ssize;
+    h->strings_cap = strings;
+    /* Without randomness the table still works; it is only less varied. */
+    if (util_random(&h->seed, sizeof h->seed) != 0)
+        h->seed = 0;
+    return h;
+}
+
+static const char *
+table_strdup(struct htpasswd *h, const char *s, size_t n)
+{
+    char *d = h->strings + h->strings_len;
+
+    memcpy(d, s, n);
+    d[n] = '\0';
+    h->strings_len += n + 1;
+    return d;
+}
+
+/* Why an entry of this kind cannot match, or NULL when it can. */
+static const char *
+unusable_reason(enum hash_kind kind, size_t hlen,
+                const struct htpasswd_opts *opts)
+{
+    switch (kind) {
+    case HASH_LOCKED:
+        return "locked account";
+    case HASH_INVALID:
+        return hlen == 0 ? "empty password hash" : "unknown hash format";
+    case HASH_PLAIN:
+        return opts->allow_plaintext ? NULL
+                                     : "plaintext password is disabled (set "
+                                       "allow_plaintext = yes)";
+    case HASH_DES:
+        return opts->allow_des ? NULL
+                               : "DES crypt is disabled (set allow_des = yes)";
+    default:
+        return NULL;
+    }
+}
+
+/* Add the entry of line lineno, or warn about a repeated user. */
+static void
+table_add(struct htpasswd *h, const struct line *l, unsigned lineno,
+          const struct htpasswd_opts *opts, struct reporter *rep)
+{
+    struct slot *s = find_slot(h, l->user, l->ulen);
+    struct htpasswd_entry *e;
+    const char *why;
+
+    if (s->idx != 0) {
+        report(rep, LOGL_WARN, lineno,
+               "user '%.*s': already defined on line %u, this line is "
+               "ignored",
+               (int)l->ulen, l->user, h->entries[s->idx - 1].line);
+        return;
+    }
+    e = &h->entries[h->count];
+    e->user = table_strdup(h, l->user, l->ulen);
+    e->user_len = l->ulen;
+    e->hash = table_strdup(h, l->hash, l->hlen);
+    e->hash_len = l->hlen;
+    e->kind = verify_classify(l->hash, l->hlen);
+    e->line = lineno;
+    why = unusable_reason(e->kind, l->hlen, opts);
+    e->usable = why == NULL;
+    if (why != NULL)
+        report(rep, LOGL_WARN, lineno, "user '%.*s': %s", (int)l->ulen, l->user,
+               why);
+    else
+        h->usable++;
+    s->idx = (uint32_t)++h->count;
+    s->tag = (uint32_t)(hash_user(h->seed, l->user, l->ulen) >> 32);
+}
+
+/* ------------------------------------------------------------------ API -- */
+
+struct htpasswd *
+htpasswd_parse(const char *name, const char *data, size_t len,
+               const struct htpasswd_opts *opts, diag_fn *diag, void *diag_ctx)
+{
+    static const struct htpasswd_opts defaults = {false, false};
+    struct reporter rep = {diag, diag_ctx, name, 0, 0};
+    const char *p, *end, *nl, *why;
+    struct htpasswd *h = NULL;
+    size_t max, strings = 0;
+    unsigned lineno = 0;
+    struct line l;
+
+    if (opts == NULL)
+        opts = &defaults;
+    if (data == NULL) {
+        if (len > 0)
+            goto done;
+        data = "";
+    }
+    /* Pass 1: validate every line and size the one allocation. */
+    max = count_entries(data, len, &rep, &strings);
+    if (max == SIZE_MAX)
+        goto done;
+    h = table_new(max, strings);
+    if (h == NULL) {
+        report(&rep, LOGL_ERROR, 0, "out of memory for %zu entries", max);
+        goto done;
+    }
+    /* Pass 2: the lines are known good; fill the table. */
+    for (p = data, end = data + len; p < end; p = nl != NULL ? nl + 1 : end) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        lineno++;
+        if (parse_line(p, (size_t)((nl != NULL ? nl : end) - p), &l, &why) ==
+            LINE_ENTRY)
+            table_add(h, &l, lineno, opts, &rep);
+    }
+    if (h->usable == 0)
+        report(&rep, LOGL_WARN, 0, "no usable entries: nobody can log in");
+done:
+    report_finish(&rep);
+    return h;
+}
+
+/*
+ * Read the whole of fd (a regular file of st->st_size bytes) into a new
+ * buffer. A file that changes size or time while read is refused: htpasswd
+ * rewrites in place, so the copy could mix old and new lines.
+ */
+static char *
+read_whole(int fd, const struct stat *st, size_t *len, const char **why)
+{
+    size_t cap = (size_t)st->st_size + 1, got = 0;
+    struct stat after;
+    char *buf = malloc(cap);
+    ssize_t r;
+
+    *why = "out of memory";
+    if (buf == NULL)
+        return NULL;
+    /* Reading one byte more than expected detects a file that grew. */
+    while (got < cap) {
+        r = read(fd, buf + got, cap - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            *why = "read error";
+            goto fail;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    *why = "changed while being read";
+    if (got != (size_t)st->st_size || fstat(fd, &after) != 0 ||
+        after.st_size != st->st_size ||
+        after.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+        after.st_mtim.tv_nsec != st->st_mtim.tv_nsec)
+        goto fail;
+    *len = got;
+    return buf;
+fail:
+    util_wipe(buf, got);
+    free(buf);
+    return NULL;
+}
+
+struct htpasswd *
+htpasswd_load(const char *path, const struct htpasswd_opts *opts, diag_fn *diag,
+              void *diag_ctx)
+{
+    struct htpasswd *h = NULL;
+    const char *why = NULL;
+    char msg[256], eb[128];
+    struct stat st;
+    char *buf = NULL;
+    size_t len = 0;
+    int fd;
+
+    /*
+     * Symbolic links are followed: admins use them. O_NONBLOCK keeps a
+     * FIFO from hanging the open; it is refused right after.
+     */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        snprintf(msg, sizeof msg, "cannot open: %s",
+                 strerror_r(errno, eb, sizeof eb));
+        goto fail;
+    }
+    if (fstat(fd, &st) != 0) {
+        snprintf(msg, sizeof msg, "cannot stat: %s",
+                 strerror_r(errno, eb, sizeof eb));
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(msg, sizeof msg, "not a regular file");
+        goto fail;
+    }
+    if ((uintmax_t)st.st_size > HTPASSWD_FILE_MAX) {
+        snprintf(msg, sizeof msg, "larger than %zu MiB (%jd bytes)",
+                 HTPASSWD_FILE_MAX >> 20, (intmax_t)st.st_size);
+        goto fail;
+    }
+    buf = read_whole(fd, &st, &len, &why);
+    if (buf == NULL) {
+        snprintf(msg, sizeof msg, "%s", why);
+        goto fail;
+    }
+    h = htpasswd_parse(path, buf, len, opts, diag, diag_ctx);
+    goto done;
+fail:
+    if (diag != NULL)
+        diag(diag_ctx, LOGL_ERROR, path, 0, msg);
+done:
+    if (buf != NULL) {
+        util_wipe(buf, len);
+        free(buf);
+    }
+    if (fd >= 0)
+        close(fd);
+    return h;
+}
+
+const struct htpasswd_entry *
+htpasswd_lookup(const struct htpasswd *h, const char *user, size_t n)
+{
+    const struct slot *s;
+
+    if (h == NULL || user == NULL || n == 0 || n > HTPASSWD_USER_MAX)
+        return NULL;
+    s = find_slot(h, user, n);
+    return s->idx != 0 ? &h->entries[s->idx - 1] : NULL;
+}
+
+size_t
+htpasswd_count(const struct htpasswd *h)
+{
+    return h != NULL ? h->count : 0;
+}
+
+size_t
+htpasswd_usable(const struct htpasswd *h)
+{
+    return h != NULL ? h->usable : 0;
+}
+
+void
+htpasswd_free(struct htpasswd *h)
+{
+    if (h == NULL)
+        return;
+    util_wipe(h->strings, h->strings_cap);
+    free(h);
+}

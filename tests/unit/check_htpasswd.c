@@ -1,0 +1,690 @@
+/*
+ * check_htpasswd: parsing credential files, lookups, diagnostics, loading.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+#include "htpasswd.h"
+
+#define SHA_SECRET    "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ="
+#define APR1_PASSWORD "$apr1$salt$Xxd1irWT9ycqoYxGFn4cb."
+#define BCRYPT        "$2y$04$fv2RwyhjztI/2j.PQcW3eODeDt7SjQuKOoy0aAcGeVd/farxdhGsq"
+
+/* ------------------------------------------------ capturing diagnostics -- */
+
+#define CAP_MAX 64
+
+struct capture {
+    size_t n;
+    size_t errors;
+    size_t warnings;
+    struct {
+        enum log_level sev;
+        char file[64];
+        unsigned line;
+        char msg[512];
+    } d[CAP_MAX];
+};
+
+static void
+capture_diag(void *ctx, enum log_level sev, const char *file, unsigned line,
+             const char *msg)
+{
+    struct capture *c = ctx;
+
+    if (sev == LOGL_ERROR)
+        c->errors++;
+    else if (sev == LOGL_WARN)
+        c->warnings++;
+    if (c->n == CAP_MAX)
+        return;
+    c->d[c->n].sev = sev;
+    snprintf(c->d[c->n].file, sizeof c->d[c->n].file, "%s", file ? file : "");
+    c->d[c->n].line = line;
+    snprintf(c->d[c->n].msg, sizeof c->d[c->n].msg, "%s", msg);
+    c->n++;
+}
+
+/* The first diagnostic of severity sev, or -1. */
+static int
+capture_find(const struct capture *c, enum log_level sev)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++)
+        if (c->d[i].sev == sev)
+            return (int)i;
+    return -1;
+}
+
+static const struct htpasswd_opts strict = {false, false};
+static const struct htpasswd_opts lenient = {true, true};
+
+static struct htpasswd *
+parse(const char *text, size_t len, const struct htpasswd_opts *o,
+      struct capture *c)
+{
+    memset(c, 0, sizeof *c);
+    return htpasswd_parse("users", text, len, o, capture_diag, c);
+}
+
+#define PARSE(text, o, c) parse(text, sizeof(text) - 1, o, c)
+
+/* ------------------------------------------------------- parse tables -- */
+
+static const struct {
+    const char *text;
+    size_t len;       /* 0: strlen(text) */
+    unsigned errline; /* 0: parses; else the first malformed line */
+    size_t count;
+    size_t usable;
+} parse_cases[] = {
+    {"", 0, 0, 0, 0},
+    {"\n\n\n", 0, 0, 0, 0},
+    {"# only a comment\n", 0, 0, 0, 0},
+    {"alice:" SHA_SECRET "\n", 0, 0, 1, 1},
+    {"alice:" SHA_SECRET, 0, 0, 1, 1}, /* no final newline */
+    {"# users\n\nalice:" SHA_SECRET "\n# bob\n\nbob:" APR1_PASSWORD "\n", 0, 0,
+     2, 2},
+    {"alice:" SHA_SECRET "\r\nbob:" APR1_PASSWORD "\r\n", 0, 0, 2, 2},
+    {"\r\n#c\r\nalice:" SHA_SECRET "\r\n\r\n", 0, 0, 1, 1},
+    {"alice:" SHA_SECRET ":Alice Liddell, room 7\n", 0, 0, 1, 1},
+    {"alice:" SHA_SECRET ":\n", 0, 0, 1, 1},
+    {"alice:" SHA_SECRET ":a:b:c\tand a tab\n", 0, 0, 1, 1},
+    {"   \n\t\nalice:" SHA_SECRET "\n", 0, 0, 1, 1}, /* blank-only lines */
+    {"John Smith:" SHA_SECRET "\n", 0, 0, 1, 1},
+    {"alice:!locked\nbob:" BCRYPT "\n", 0, 0, 2, 1},
+    {"alice:\n", 0, 0, 1, 0}, /* empty hash: loads, never matches */
+    {"alice:" SHA_SECRET "\nbob\n", 0, 2, 0, 0},
+    {"alice\n", 0, 1, 0, 0},
+    {":" SHA_SECRET "\n", 0, 1, 0, 0},
+    {"\n\n:x\n", 0, 3, 0, 0},
+    {"al\tice:" SHA_SECRET "\n", 0, 1, 0, 0},
+    {"alice:" SHA_SECRET "\nbo\x7f:x\n", 0, 2, 0, 0},
+    {"alice:ab\0cd\n", 12, 1, 0, 0},
+    {"alice:ab\rcd\n", 0, 1, 0, 0},
+    {" alice:" SHA_SECRET "\n", 0, 1, 0, 0},
+    {"alice :" SHA_SECRET "\n", 0, 1, 0, 0},
+    {"ok:" SHA_SECRET "\n#\n\nbad line\nworse\n", 0, 4, 0, 0},
+};
+
+START_TEST(htpasswd_parse_table)
+{
+    const char *text = parse_cases[_i].text;
+    size_t len = parse_cases[_i].len ? parse_cases[_i].len : strlen(text);
+    struct capture c;
+    struct htpasswd *h = parse(text, len, &strict, &c);
+    int e;
+
+    if (parse_cases[_i].errline == 0) {
+        ck_assert_msg(h != NULL, "case %d: %s", _i, c.n ? c.d[0].msg : "");
+        ck_assert_uint_eq(c.errors, 0);
+        ck_assert_uint_eq(htpasswd_count(h), parse_cases[_i].count);
+        ck_assert_uint_eq(htpasswd_usable(h), parse_cases[_i].usable);
+    } else {
+        ck_assert_ptr_null(h);
+        e = capture_find(&c, LOGL_ERROR);
+        ck_assert_int_ge(e, 0);
+        ck_assert_str_eq(c.d[e].file, "users");
+        ck_assert_uint_eq(c.d[e].line, parse_cases[_i].errline);
+    }
+    htpasswd_free(h);
+}
+END_TEST
+
+/* Each malformed line is named, with what was expected. */
+START_TEST(htpasswd_malformed_lines_reported)
+{
+    struct capture c;
+    struct htpasswd *h = PARSE(
+        "a:" SHA_SECRET "\nnocolon\n:empty\nb:" SHA_SECRET "\n", &strict, &c);
+
+    ck_assert_ptr_null(h);
+    ck_assert_uint_eq(c.errors, 2);
+    ck_assert_uint_eq(c.d[0].line, 2);
+    ck_assert_ptr_nonnull(strstr(c.d[0].msg, "':'"));
+    ck_assert_uint_eq(c.d[1].line, 3);
+    ck_assert_ptr_nonnull(strstr(c.d[1].msg, "empty user"));
+}
+END_TEST
+
+/* A flood of bad lines is summarised rather than printed whole. */
+START_TEST(htpasswd_malformed_flood_capped)
+{
+    char text[200 * 4 + 1];
+    struct capture c;
+    size_t i;
+
+    for (i = 0; i < 200; i++)
+        memcpy(text + 4 * i, "bad\n", 4);
+    text[sizeof text - 1] = '\0';
+    ck_assert_ptr_null(parse(text, sizeof text - 1, &strict, &c));
+    ck_assert_uint_lt(c.errors, 30);
+    ck_assert_ptr_nonnull(strstr(c.d[c.n - 1].msg, "more errors"));
+}
+END_TEST
+
+#define TAIL ":" SHA_SECRET "\n"
+
+/* HTPASSWD_USER_MAX and HTPASSWD_LINE_MAX are inclusive limits. */
+START_TEST(htpasswd_limits)
+{
+    char line[HTPASSWD_LINE_MAX + 8];
+    struct capture c;
+    struct htpasswd *h;
+    size_t n;
+
+    /* A user of exactly 255 bytes loads, 256 does not. */
+    memset(line, 'u', HTPASSWD_USER_MAX);
+    n = HTPASSWD_USER_MAX;
+    memcpy(line + n, TAIL, sizeof TAIL);
+    h = parse(line, strlen(line), &strict, &c);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_ptr_nonnull(htpasswd_lookup(h, line, HTPASSWD_USER_MAX));
+    htpasswd_free(h);
+    memset(line, 'u', HTPASSWD_USER_MAX + 1);
+    memcpy(line + n + 1, TAIL, sizeof TAIL);
+    ck_assert_ptr_null(parse(line, strlen(line), &strict, &c));
+    ck_assert_uint_eq(c.d[0].line, 1);
+
+    /* A line of exactly HTPASSWD_LINE_MAX bytes (plus CRLF) loads. */
+    memset(line, 'c', sizeof line);
+    memcpy(line, "alice:" SHA_SECRET ":", sizeof(SHA_SECRET) + 6);
+    memcpy(line + HTPASSWD_LINE_MAX, "\r\n", 2);
+    h = parse(line, HTPASSWD_LINE_MAX + 2, &strict, &c);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_uint_eq(htpasswd_usable(h), 1);
+    htpasswd_free(h);
+    memcpy(line + HTPASSWD_LINE_MAX, "c\n", 2);
+    ck_assert_ptr_null(parse(line, HTPASSWD_LINE_MAX + 2, &strict, &c));
+    ck_assert_uint_eq(c.d[0].line, 1);
+    ck_assert_ptr_nonnull(strstr(c.d[0].msg, "longer"));
+}
+END_TEST
+
+/* ---------------------------------------------------------- entries -- */
+
+START_TEST(htpasswd_entry_fields)
+{
+    struct capture c;
+    struct htpasswd *h = PARSE("# x\r\nalice:" SHA_SECRET ":Alice\r\n"
+                               "bob:" APR1_PASSWORD "\r\n",
+                               &strict, &c);
+    const struct htpasswd_entry *e;
+
+    ck_assert_ptr_nonnull(h);
+    e = htpasswd_lookup(h, "alice", 5);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->user, "alice");
+    ck_assert_uint_eq(e->user_len, 5);
+    /* The comment field and the CR are not part of the hash. */
+    ck_assert_str_eq(e->hash, SHA_SECRET);
+    ck_assert_uint_eq(e->hash_len, strlen(SHA_SECRET));
+    ck_assert_int_eq(e->kind, HASH_SHA1);
+    ck_assert(e->usable);
+    ck_assert_uint_eq(e->line, 2);
+    e = htpasswd_lookup(h, "bob", 3);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->hash, APR1_PASSWORD);
+    ck_assert_int_eq(e->kind, HASH_APR1);
+    ck_assert_uint_eq(e->line, 3);
+    htpasswd_free(h);
+}
+END_TEST
+
+static const char lookup_text[] = "al:{PLAIN}1\n"
+                                  "alice:{PLAIN}2\n"
+                                  "alice2:{PLAIN}3\n"
+                                  "b:{PLAIN}4\n"
+                                  "J\xc3\xb6rg:{PLAIN}5\n";
+
+static const struct {
+    const char *user;
+    size_t n;
+    const char *hash; /* NULL: no entry */
+} lookup_cases[] = {
+    {"al", 2, "{PLAIN}1"},
+    {"alice", 5, "{PLAIN}2"},
+    {"alice2", 6, "{PLAIN}3"},
+    {"b", 1, "{PLAIN}4"},
+    {"J\xc3\xb6rg", 5, "{PLAIN}5"},
+    {"alicexyz", 5, "{PLAIN}2"}, /* the length counts, not a NUL */
+    {"alice2", 2, "{PLAIN}1"},
+    {"a", 1, NULL},
+    {"ali", 3, NULL},
+    {"alice3", 6, NULL},
+    {"alicex", 6, NULL},
+    {"Alice", 5, NULL},
+    {"alice\0", 6, NULL},
+    {"", 0, NULL},
+    {"bb", 2, NULL},
+};
+
+START_TEST(htpasswd_lookup_table)
+{
+    struct capture c;
+    struct htpasswd *h = PARSE(lookup_text, &lenient, &c);
+    const struct htpasswd_entry *e;
+
+    ck_assert_ptr_nonnull(h);
+    ck_assert_uint_eq(htpasswd_count(h), 5);
+    e = htpasswd_lookup(h, lookup_cases[_i].user, lookup_cases[_i].n);
+    if (lookup_cases[_i].hash == NULL) {
+        ck_assert_ptr_null(e);
+    } else {
+        ck_assert_ptr_nonnull(e);
+        ck_assert_str_eq(e->hash, lookup_cases[_i].hash);
+        ck_assert_uint_eq(e->user_len, lookup_cases[_i].n);
+    }
+    htpasswd_free(h);
+}
+END_TEST
+
+START_TEST(htpasswd_lookup_edges)
+{
+    char big[HTPASSWD_USER_MAX + 2];
+    struct capture c;
+    struct htpasswd *h = PARSE(lookup_text, &lenient, &c);
+
+    memset(big, 'a', sizeof big);
+    ck_assert_ptr_null(htpasswd_lookup(h, big, sizeof big));
+    ck_assert_ptr_null(htpasswd_lookup(h, NULL, 0));
+    ck_assert_ptr_null(htpasswd_lookup(NULL, "al", 2));
+    ck_assert_uint_eq(htpasswd_count(NULL), 0);
+    ck_assert_uint_eq(htpasswd_usable(NULL), 0);
+    htpasswd_free(NULL);
+    htpasswd_free(h);
+}
+END_TEST
+
+/* A repeated user keeps the first entry and warns about the second. */
+START_TEST(htpasswd_duplicate_keeps_first)
+{
+    struct capture c;
+    struct htpasswd *h = PARSE("alice:{PLAIN}one\n"
+                               "bob:{PLAIN}b\n"
+                               "alice:{PLAIN}two\n",
+                               &lenient, &c);
+    const struct htpasswd_entry *e;
+    int w;
+
+    ck_assert_ptr_nonnull(h);
+    ck_assert_uint_eq(htpasswd_count(h), 2);
+    e = htpasswd_lookup(h, "alice", 5);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->hash, "{PLAIN}one");
+    ck_assert_uint_eq(e->line, 1);
+    w = capture_find(&c, LOGL_WARN);
+    ck_assert_int_ge(w, 0);
+    ck_assert_uint_eq(c.d[w].line, 3);
+    ck_assert_ptr_nonnull(strstr(c.d[w].msg, "'alice'"));
+    ck_assert_ptr_nonnull(strstr(c.d[w].msg, "line 1"));
+    ck_assert_ptr_null(strstr(c.d[w].msg, "one"));
+    ck_assert_ptr_null(strstr(c.d[w].msg, "two"));
+    htpasswd_free(h);
+}
+END_TEST
+
+static const struct {
+    const char *hash;
+    const char *reason; /* NULL: usable */
+    const char *lenient_reason;
+} usable_cases[] = {
+    {SHA_SECRET, NULL, NULL},
+    {BCRYPT, NULL, NULL},
+    {"!" BCRYPT, "locked account", "locked account"},
+    {"*", "locked account", "locked account"},
+    {"*LK*", "locked account", "locked account"},
+    {"$6$saltsalt$", "unknown hash format", "unknown hash format"},
+    {"ab", "unknown hash format", "unknown hash format"},
+    {"hunter2", "unknown hash format", "unknown hash format"},
+    {"", "empty password hash", "empty password hash"},
+    {"{PLAIN}hunter2", "allow_plaintext = yes", NULL},
+    {"lnm8omP1NaEXQ", "DES crypt is disabled (set allow_des = yes)", NULL},
+};
+
+/*
+ * Entries that cannot match load as unusable with a warning naming the
+ * user and the reason, never the hash.
+ */
+START_TEST(htpasswd_unusable_entries)
+{
+    const char *hash = usable_cases[_i].hash;
+    char text[256];
+    struct capture c;
+    struct htpasswd *h;
+    const struct htpasswd_entry *e;
+    int pass, w;
+
+    snprintf(text, sizeof text, "# head\nzed:%s:comment\n", hash);
+    for (pass = 0; pass < 2; pass++) {
+        const char *reason = pass == 0 ? usable_cases[_i].reason
+                                       : usable_cases[_i].lenient_reason;
+
+        h = parse(text, strlen(text), pass == 0 ? &strict : &lenient, &c);
+        ck_assert_ptr_nonnull(h);
+        ck_assert_uint_eq(htpasswd_count(h), 1);
+        e = htpasswd_lookup(h, "zed", 3);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_str_eq(e->hash, hash);
+        ck_assert_int_eq(e->usable, reason == NULL);
+        ck_assert_uint_eq(htpasswd_usable(h), reason == NULL ? 1 : 0);
+        w = capture_find(&c, LOGL_WARN);
+        if (reason == NULL) {
+            ck_assert_int_eq(w, -1);
+        } else {
+            ck_assert_int_ge(w, 0);
+            ck_assert_uint_eq(c.d[w].line, 2);
+            ck_assert_msg(strstr(c.d[w].msg, "user 'zed': ") == c.d[w].msg,
+                          "message: %s", c.d[w].msg);
+            ck_assert_ptr_nonnull(strstr(c.d[w].msg, reason));
+            if (strlen(hash) > 2)
+                ck_assert_msg(strstr(c.d[w].msg, hash) == NULL, "hash in: %s",
+                              c.d[w].msg);
+        }
+        htpasswd_free(h);
+    }
+}
+END_TEST
+
+/* No diagnostic ever repeats the hash text, whatever went wrong. */
+START_TEST(htpasswd_diag_never_shows_hash)
+{
+    static const char *const secrets[] = {
+        "{PLAIN}SeCrEtOne", "SeCrEtTwo", "!SeCrEtThree", "SeCrEtFour",
+        "SeCrEtFive\x01x",  "SeCrEtSix", "SeCrEtSeven",
+    };
+    static const char ok_text[] = "a:{PLAIN}SeCrEtOne\n"
+                                  "b:SeCrEtTwo\n"
+                                  "c:!SeCrEtThree\n"
+                                  "a:SeCrEtFour\n";
+    static const char bad_text[] = "a:{PLAIN}SeCrEtOne\n"
+                                   "b:SeCrEtFive\x01x\n"
+                                   "SeCrEtSix\n"
+                                   ":SeCrEtSeven\n";
+    struct capture c;
+    struct htpasswd *h;
+    size_t i, j;
+
+    h = PARSE(ok_text, &strict, &c);
+    ck_assert_ptr_nonnull(h);
+    /* 3 unusable, 1 duplicate, and "no usable entries". */
+    ck_assert_uint_eq(c.warnings, 5);
+    htpasswd_free(h);
+    for (i = 0; i < c.n; i++)
+        for (j = 0; j < sizeof secrets / sizeof secrets[0]; j++)
+            ck_assert_msg(strstr(c.d[i].msg, secrets[j] + 1) == NULL,
+                          "secret in: %s", c.d[i].msg);
+
+    ck_assert_ptr_null(PARSE(bad_text, &strict, &c));
+    ck_assert_uint_eq(c.errors, 3);
+    for (i = 0; i < c.n; i++)
+        for (j = 0; j < sizeof secrets / sizeof secrets[0]; j++)
+            ck_assert_msg(strstr(c.d[i].msg, secrets[j] + 1) == NULL,
+                          "secret in: %s", c.d[i].msg);
+}
+END_TEST
+
+START_TEST(htpasswd_no_usable_warns)
+{
+    struct capture c;
+    struct htpasswd *h = PARSE("# nobody\n", &strict, &c);
+    int w;
+
+    ck_assert_ptr_nonnull(h);
+    w = capture_find(&c, LOGL_WARN);
+    ck_assert_int_ge(w, 0);
+    ck_assert_uint_eq(c.d[w].line, 0);
+    ck_assert_ptr_nonnull(strstr(c.d[w].msg, "no usable"));
+    htpasswd_free(h);
+    /* A NULL diag is allowed: nothing is told. */
+    h = htpasswd_parse("users", "x", 1, NULL, NULL, NULL);
+    ck_assert_ptr_null(h);
+}
+END_TEST
+
+/* ------------------------------------------------------------ loading -- */
+
+static char tmpdir[64];
+
+static void
+tmp_setup(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/check_htpasswd.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void
+tmp_teardown(void)
+{
+    char cmd[128];
+
+    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void
+tmp_path(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "%s/%s", tmpdir, name);
+}
+
+static void
+write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "w");
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* 100k users of several hash kinds: loads fast, every user is found. */
+START_TEST(htpasswd_load_100k)
+{
+    enum { N = 100000 };
+    static const char *const hashes[] = {
+        SHA_SECRET,
+        APR1_PASSWORD,
+        BCRYPT,
+        "$6$Dup0N7J3J4TcUP60$jGvQx7BDgoqPomaIQRj9goZuDsG/iGqnAXDUbVZmGLmyHx"
+        "BirMhzVDCcGL3ChAWb9RzlrY39SlUwfJfb46O9s1",
+        "$y$j9T$g2Q9KjmLkgFYVICNSbJr51$dglafgNAjcot9tK1bAgNeHP/S.i1H8asenIFl"
+        "Sn0DD5",
+    };
+    char path[128], user[32];
+    size_t cap = (size_t)N * 160, len = 0, i;
+    char *text = malloc(cap);
+    struct capture c;
+    struct htpasswd *h;
+    double t0, ms;
+
+    ck_assert_ptr_nonnull(text);
+    for (i = 0; i < N; i++)
+        len += (size_t)snprintf(text + len, cap - len, "user%zu:%s\n", i,
+                                hashes[i % 5]);
+    tmp_path(path, sizeof path, "big");
+    write_file(path, text, len);
+    free(text);
+
+    memset(&c, 0, sizeof c);
+    t0 = now_ms();
+    h = htpasswd_load(path, &strict, capture_diag, &c);
+    ms = now_ms() - t0;
+    ck_assert_ptr_nonnull(h);
+    ck_assert_uint_eq(c.n, 0);
+    ck_assert_uint_eq(htpasswd_count(h), N);
+    ck_assert_uint_eq(htpasswd_usable(h), N);
+    /* Timing means nothing under valgrind or the sanitizers' slowdown. */
+    if (!RUNNING_ON_VALGRIND && getenv("CHECK_NO_TIMING") == NULL)
+        ck_assert_msg(ms < 150.0, "load took %.1f ms", ms);
+
+    for (i = 0; i < N; i++) {
+        int n = snprintf(user, sizeof user, "user%zu", i);
+        const struct htpasswd_entry *e = htpasswd_lookup(h, user, (size_t)n);
+
+        ck_assert_ptr_nonnull(e);
+        ck_assert_uint_eq(e->line, i + 1);
+        ck_assert_str_eq(e->hash, hashes[i % 5]);
+        n = snprintf(user, sizeof user, "user%zu", i + N);
+        ck_assert_ptr_null(htpasswd_lookup(h, user, (size_t)n));
+    }
+    htpasswd_free(h);
+}
+END_TEST
+
+START_TEST(htpasswd_load_file)
+{
+    static const char text[] = "alice:" SHA_SECRET "\nbob:!x\n";
+    char path[128], link[128];
+    struct capture c;
+    struct htpasswd *h;
+
+    tmp_path(path, sizeof path, "users");
+    write_file(path, text, sizeof text - 1);
+    memset(&c, 0, sizeof c);
+    h = htpasswd_load(path, NULL, capture_diag, &c);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_uint_eq(htpasswd_count(h), 2);
+    ck_assert_uint_eq(htpasswd_usable(h), 1);
+    /* Diagnostics name the path. */
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_str_eq(c.d[0].file, path);
+    ck_assert_uint_eq(c.d[0].line, 2);
+    htpasswd_free(h);
+
+    /* Symbolic links are followed: admins use them. */
+    tmp_path(link, sizeof link, "link");
+    ck_assert_int_eq(symlink(path, link), 0);
+    h = htpasswd_load(link, &strict, NULL, NULL);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_ptr_nonnull(htpasswd_lookup(h, "alice", 5));
+    htpasswd_free(h);
+
+    /* An empty file is a table with nobody in it. */
+    tmp_path(path, sizeof path, "empty");
+    write_file(path, "", 0);
+    h = htpasswd_load(path, &strict, NULL, NULL);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_uint_eq(htpasswd_count(h), 0);
+    htpasswd_free(h);
+}
+END_TEST
+
+#define BAD_FILE "ok:" SHA_SECRET "\nbroken\n"
+
+static const struct {
+    const char *name;
+    const char *expect; /* in the message */
+} load_error_cases[] = {
+    {"missing", "cannot open"},     {"dir", "not a regular file"},
+    {"fifo", "not a regular file"}, {"bad", NULL},
+    {"sparse", "larger than"},
+};
+
+START_TEST(htpasswd_load_errors)
+{
+    const char *name = load_error_cases[_i].name;
+    char path[128];
+    struct capture c;
+    int fd, e;
+
+    tmp_path(path, sizeof path, name);
+    if (strcmp(name, "dir") == 0) {
+        ck_assert_int_eq(mkdir(path, 0700), 0);
+    } else if (strcmp(name, "fifo") == 0) {
+        /* Must not block in open() waiting for a writer. */
+        ck_assert_int_eq(mkfifo(path, 0600), 0);
+    } else if (strcmp(name, "bad") == 0) {
+        write_file(path, BAD_FILE, sizeof BAD_FILE - 1);
+    } else if (strcmp(name, "sparse") == 0) {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(ftruncate(fd, (off_t)257 * 1024 * 1024), 0);
+        close(fd);
+    }
+    memset(&c, 0, sizeof c);
+    ck_assert_ptr_null(htpasswd_load(path, &strict, capture_diag, &c));
+    e = capture_find(&c, LOGL_ERROR);
+    ck_assert_int_ge(e, 0);
+    ck_assert_str_eq(c.d[e].file, path);
+    if (load_error_cases[_i].expect != NULL) {
+        ck_assert_uint_eq(c.d[e].line, 0);
+        ck_assert_msg(strstr(c.d[e].msg, load_error_cases[_i].expect),
+                      "message: %s", c.d[e].msg);
+    } else {
+        ck_assert_uint_eq(c.d[e].line, 2);
+    }
+}
+END_TEST
+
+#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *
+htpasswd_suite(void)
+{
+    Suite *s = suite_create("htpasswd");
+    TCase *tc;
+
+    tc = tcase_create("parse");
+    tcase_add_loop_test(tc, htpasswd_parse_table, 0, NELEM(parse_cases));
+    tcase_add_test(tc, htpasswd_malformed_lines_reported);
+    tcase_add_test(tc, htpasswd_malformed_flood_capped);
+    tcase_add_test(tc, htpasswd_limits);
+    tcase_add_test(tc, htpasswd_entry_fields);
+    tcase_add_loop_test(tc, htpasswd_lookup_table, 0, NELEM(lookup_cases));
+    tcase_add_test(tc, htpasswd_lookup_edges);
+    tcase_add_test(tc, htpasswd_duplicate_keeps_first);
+    tcase_add_loop_test(tc, htpasswd_unusable_entries, 0, NELEM(usable_cases));
+    tcase_add_test(tc, htpasswd_diag_never_shows_hash);
+    tcase_add_test(tc, htpasswd_no_usable_warns);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("load");
+    tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, htpasswd_load_100k);
+    tcase_add_test(tc, htpasswd_load_file);
+    tcase_add_loop_test(tc, htpasswd_load_errors, 0, NELEM(load_error_cases));
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(htpasswd_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

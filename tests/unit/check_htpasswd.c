@@ -10,17 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
 
 #include "htpasswd.h"
 
@@ -497,16 +487,10 @@ write_file(const char *path, const char *data, size_t len)
     ck_assert_int_eq(fclose(f), 0);
 }
 
-static double
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* 100k users of several hash kinds: loads fast, every user is found. */
+/*
+ * 100k users of several hash kinds: every user is found. How fast it loads
+ * is measured in bench/, never asserted here (shared, noisy machines).
+ */
 START_TEST(htpasswd_load_100k)
 {
     enum { N = 100000 };
@@ -524,7 +508,6 @@ START_TEST(htpasswd_load_100k)
     char *text = malloc(cap);
     struct capture c;
     struct htpasswd *h;
-    double t0, ms;
 
     ck_assert_ptr_nonnull(text);
     for (i = 0; i < N; i++)
@@ -535,16 +518,11 @@ START_TEST(htpasswd_load_100k)
     free(text);
 
     memset(&c, 0, sizeof c);
-    t0 = now_ms();
     h = htpasswd_load(path, &strict, capture_diag, &c);
-    ms = now_ms() - t0;
     ck_assert_ptr_nonnull(h);
     ck_assert_uint_eq(c.n, 0);
     ck_assert_uint_eq(htpasswd_count(h), N);
     ck_assert_uint_eq(htpasswd_usable(h), N);
-    /* Timing means nothing under valgrind or the sanitizers' slowdown. */
-    if (!RUNNING_ON_VALGRIND && getenv("CHECK_NO_TIMING") == NULL)
-        ck_assert_msg(ms < 150.0, "load took %.1f ms", ms);
 
     for (i = 0; i < N; i++) {
         int n = snprintf(user, sizeof user, "user%zu", i);

@@ -1,0 +1,116 @@
+# The command line and the config file: --help, -V, -t, precedence, start-up
+# refusals, and the unix socket file rules (stale replaced, live refused).
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/fixtures.sh"
+make_fixtures "$T"
+U=$T/users.htpasswd
+
+out=$("$FCGI_AUTHD" --help 2>&1)
+expect_eq "--help exits 0" 0 $?
+for key in listen user-file realm threads socket-mode socket-group \
+    allow-plaintext allow-des log-level; do
+	expect_match "--help lists --$key" "--$key" "$out"
+done
+expect_match "-V prints the version" '^fcgi-authd [0-9]+\.[0-9]+' \
+	"$("$FCGI_AUTHD" -V)"
+
+"$FCGI_AUTHD" --no-such-option >/dev/null 2>&1
+expect_eq "an unknown option is a usage error" 2 $?
+
+# -t: a good configuration.
+cat >"$T/good.conf" <<CONF
+# comment
+user_file = $U
+realm = "Staff only"   # trailing comment
+threads = 2
+CONF
+out=$("$FCGI_AUTHD" -c "$T/good.conf" -t 2>&1)
+expect_eq "-t on a good config exits 0" 0 $?
+expect_match "-t reports the users" 'configuration OK: .* 10 users, 9 usable' \
+	"$out"
+
+# -t: a bad key and a bad value, reported with file:line; exit 1.
+cat >"$T/bad.conf" <<CONF
+user_file = $U
+threads = many
+colour = blue
+CONF
+out=$("$FCGI_AUTHD" -c "$T/bad.conf" -t 2>&1)
+expect_eq "-t on a bad config exits 1" 1 $?
+expect_match "bad value named with file:line" "bad.conf:2: threads" "$out"
+expect_match "unknown key named with file:line" "bad.conf:3: unknown key 'colour'" "$out"
+
+# -t: no user file.
+out=$("$FCGI_AUTHD" -t 2>&1)
+expect_eq "-t without a user file exits 1" 1 $?
+expect_match "says how to name the user file" "user_file|--user-file" "$out"
+
+# -t: a user file that cannot be read, and a malformed one.
+out=$("$FCGI_AUTHD" --user-file "$T/missing" -t 2>&1)
+expect_eq "-t with a missing user file exits 1" 1 $?
+expect_match "names the missing file" "$T/missing" "$out"
+secret_hash=$(sed -n 's/^carol://p' "$U")
+{
+	cat "$U"
+	echo "no colon on this line"
+} >"$T/broken.htpasswd"
+out=$("$FCGI_AUTHD" --user-file "$T/broken.htpasswd" -t 2>&1)
+expect_eq "-t with a malformed user file exits 1" 1 $?
+expect_match "malformed line named with file:line" \
+	"broken.htpasswd:$(($(wc -l <"$U") + 1)):" "$out"
+expect_no_match "diagnostics never show a hash" "$(printf '%s' "$secret_hash" | sed 's/[$.*/]/./g')" "$out"
+
+# Command line beats file beats default, seen in the CGI answer's challenge.
+chall() {
+	env -i GATEWAY_INTERFACE=CGI/1.1 "$FCGI_AUTHD" "$@" 2>/dev/null |
+		tr -d '\r' | sed -n 's/^WWW-Authenticate: //p'
+}
+expect_eq "built-in realm" 'Basic realm="Restricted", charset="UTF-8"' \
+	"$(chall --user-file "$U")"
+expect_eq "file realm" 'Basic realm="Staff only", charset="UTF-8"' \
+	"$(chall -c "$T/good.conf")"
+expect_eq "command line realm beats the file" \
+	'Basic realm="Ops \"A\"", charset="UTF-8"' \
+	"$(chall -c "$T/good.conf" --realm 'Ops "A"')"
+
+# Nothing to serve on: exit 1 with a message that says how to start it.
+out=$("$FCGI_AUTHD" --user-file "$U" </dev/null 2>&1)
+expect_eq "no socket and no CGI exits 1" 1 $?
+expect_match "says how to start it" "--listen .*spawn-fcgi" "$out"
+
+out=$("$FCGI_AUTHD" --user-file "$U" --listen tcp:127.0.0.1:99999 2>&1)
+expect_eq "a bad port is refused" 1 $?
+expect_match "names the bad address" "127.0.0.1:99999" "$out"
+out=$("$FCGI_AUTHD" --user-file "$U" --listen unix:relative.sock 2>&1)
+expect_eq "a relative socket path is refused" 1 $?
+
+# A live socket is not taken over; a stale one is replaced.
+S=$T/authd.sock
+start_authd "unix:$S" --user-file "$U" --threads 2
+first=$AUTHD_PID
+out=$("$FCGI_AUTHD" --user-file "$U" --listen "unix:$S" 2>&1 </dev/null)
+expect_eq "a second daemon on a live socket exits 1" 1 $?
+expect_match "says someone listens there" "another process is listening" "$out"
+expect_eq "the live daemon still answers" 401 \
+	"$(status_of "$(fcgi "unix:$S" REMOTE_ADDR=127.0.0.1)")"
+kill -KILL "$first"
+wait "$first" 2>/dev/null
+[ -S "$S" ] && ok "a killed daemon leaves its socket file" ||
+	not_ok "a killed daemon leaves its socket file" "no file at $S"
+start_authd "unix:$S" --user-file "$U" --threads 2
+expect_eq "a stale socket file is replaced" 401 \
+	"$(status_of "$(fcgi "unix:$S" REMOTE_ADDR=127.0.0.1)")"
+expect_eq "socket mode defaults to 0660" 660 "$(stat -c %a "$S")"
+kill -TERM "$AUTHD_PID"
+wait "$AUTHD_PID" 2>/dev/null
+expect_eq "SIGTERM: clean exit" 0 $?
+[ -e "$S" ] && not_ok "SIGTERM removes the socket file" "$S is still there" ||
+	ok "SIGTERM removes the socket file"
+
+: >"$T/regular"
+out=$("$FCGI_AUTHD" --user-file "$U" --listen "unix:$T/regular" 2>&1)
+expect_eq "a regular file in the way is not removed" 1 $?
+[ -f "$T/regular" ] && ok "the regular file is still there" ||
+	not_ok "the regular file is still there" "it was removed"
+
+finish

@@ -1,0 +1,416 @@
+# Shared helpers for the integration tests (POSIX sh; dash runs them).
+#
+# Sourced as:  . "$top_srcdir/tests/integration/lib.sh"
+#
+# The Makefile exports top_srcdir, top_builddir, FCGI_AUTHD and FCGI_CLIENT
+# (all absolute) and runs each test from the build folder.  The source folder
+# may be read-only (make distcheck), so everything a test writes goes under
+# $T, a fresh mktemp -d folder removed on exit (kept when KEEP_TMP=1).
+#
+# Exit codes follow automake's test driver: 0 pass, 1 fail, 99 hard error.
+# No test ever exits 77 (skip): a missing server or tool is an error that
+# names the Debian package to install.
+#
+# Results are appended to a file rather than kept in shell variables, so
+# ok/not_ok also count when called from a subshell or a pipeline.
+
+LC_ALL=C.UTF-8
+export LC_ALL
+umask 022
+# A developer's proxy settings must never route loopback test traffic.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+
+# Every wait in these tests is bounded by this many seconds.
+WAIT_SECS=${WAIT_SECS:-10}
+
+# ------------------------------------------------------------- plumbing --
+
+# hard_error MESSAGE: the test cannot run at all (exit 99).
+hard_error() {
+	echo "ERROR: $*" >&2
+	exit 99
+}
+
+# fail_now MESSAGE: the test failed and cannot go on (exit 1).
+fail_now() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+for _lib_v in top_srcdir top_builddir FCGI_AUTHD FCGI_CLIENT; do
+	eval "_lib_val=\${$_lib_v:-}"
+	[ -n "$_lib_val" ] || hard_error "$_lib_v is not set (run the tests with make check)"
+done
+unset _lib_v _lib_val
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/fcgi-authd-test.XXXXXX") ||
+	hard_error "mktemp -d failed"
+# Web server workers run as www-data and must traverse $T to reach sockets
+# and documents (mktemp makes 0700 folders).
+chmod 0755 "$T"
+: >"$T/.pids"
+: >"$T/.results"
+: >"$T/.ports"
+
+# _alive PID: the process exists and is not a zombie (a child that exited
+# but was not reaped still answers kill -0).
+_alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	if [ -r "/proc/$1/stat" ]; then
+		_lib_st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+		[ "$_lib_st" != Z ] || return 1
+	fi
+	return 0
+}
+
+# bg_pid PID: kill PID when the test ends.
+bg_pid() {
+	echo "$1" >>"$T/.pids"
+}
+
+# stop_pid PID: TERM, then KILL after 3 s; returns when it is gone.  PID
+# leaves the cleanup list, so a recycled pid is never signalled later.
+stop_pid() {
+	grep -vx "$1" "$T/.pids" >"$T/.pids.new" || :
+	mv "$T/.pids.new" "$T/.pids"
+	kill -TERM "$1" 2>/dev/null || return 0
+	_lib_n=0
+	while _alive "$1" && [ "$_lib_n" -lt 30 ]; do
+		sleep 0.1
+		_lib_n=$((_lib_n + 1))
+	done
+	if _alive "$1"; then
+		echo "pid $1 ignored SIGTERM for 3 s, sending SIGKILL" >&2
+		kill -KILL "$1" 2>/dev/null || :
+	fi
+	# Reap it if it is our child (no effect otherwise).
+	wait "$1" 2>/dev/null || :
+	return 0
+}
+
+_show_logs() {
+	for _lib_log in "$T"/*.log "$T"/*/*.log; do
+		[ -f "$_lib_log" ] || continue
+		echo "---- last lines of ${_lib_log#"$T"/} ----"
+		tail -n 40 "$_lib_log"
+	done
+}
+
+_cleanup() {
+	_lib_rc=$?
+	trap - EXIT INT TERM
+	if [ -f "$T/.pids" ]; then
+		# Newest first: servers go down before the daemon they talk to.
+		sed '1!G;h;$!d' "$T/.pids" >"$T/.pids.rev"
+		while read -r _lib_p; do
+			stop_pid "$_lib_p"
+		done <"$T/.pids.rev"
+	fi
+	if [ "$_lib_rc" -ne 0 ]; then
+		_show_logs >&2
+	fi
+	if [ "${KEEP_TMP:-0}" = 1 ]; then
+		echo "KEEP_TMP=1: test files kept in $T" >&2
+	else
+		rm -rf "$T"
+	fi
+	exit "$_lib_rc"
+}
+trap _cleanup EXIT
+trap 'exit 1' INT TERM
+
+# need_cmd CMD PACKAGE: exit 99 unless CMD is on PATH (or in /usr/sbin).
+need_cmd() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	for _lib_d in /usr/sbin /sbin /usr/local/sbin; do
+		if [ -x "$_lib_d/$1" ]; then
+			PATH=$PATH:$_lib_d
+			export PATH
+			return 0
+		fi
+	done
+	hard_error "$1 not found: apt-get install $2"
+}
+
+# -------------------------------------------------------------- network --
+
+# _port_bindable PORT: nobody listens on 127.0.0.1:PORT (perl-base is
+# Essential on Debian, so perl is always there).
+_port_bindable() {
+	perl -MIO::Socket::IP -e '
+		IO::Socket::IP->new(LocalHost => "127.0.0.1", LocalPort => $ARGV[0],
+		    Listen => 1, ReuseAddr => 1) or exit 1' "$1" 2>/dev/null
+}
+
+# free_port: print an unused 127.0.0.1 TCP port.  Ports come at random from
+# below the kernel's ephemeral range (so outgoing connections do not take
+# them) and never twice in one test; parallel tests pick independently.
+free_port() {
+	_lib_tries=0
+	while [ "$_lib_tries" -lt 200 ]; do
+		_lib_tries=$((_lib_tries + 1))
+		_lib_r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+		_lib_port=$((20000 + _lib_r % 12000))
+		grep -qx "$_lib_port" "$T/.ports" && continue
+		_port_bindable "$_lib_port" || continue
+		echo "$_lib_port" >>"$T/.ports"
+		echo "$_lib_port"
+		return 0
+	done
+	hard_error "no free TCP port found on 127.0.0.1"
+}
+
+# _connects unix PATH | tcp HOST PORT: one connect(), closed at once.
+_connects() {
+	case $1 in
+	unix)
+		[ -S "$2" ] || return 1
+		perl -MIO::Socket::UNIX -e '
+			IO::Socket::UNIX->new(Type => IO::Socket::UNIX::SOCK_STREAM(),
+			    Peer => $ARGV[0]) or exit 1' "$2" 2>/dev/null
+		;;
+	tcp)
+		perl -MIO::Socket::IP -e '
+			IO::Socket::IP->new(PeerHost => $ARGV[0], PeerPort => $ARGV[1],
+			    Timeout => 2) or exit 1' "$2" "$3" 2>/dev/null
+		;;
+	esac
+}
+
+# wait_unix PATH: wait until a unix socket accepts connections.
+wait_unix() {
+	_lib_n=0
+	while [ "$_lib_n" -lt $((WAIT_SECS * 10)) ]; do
+		_connects unix "$1" && return 0
+		sleep 0.1
+		_lib_n=$((_lib_n + 1))
+	done
+	return 1
+}
+
+# wait_tcp HOST PORT: wait until HOST:PORT accepts connections.
+wait_tcp() {
+	_lib_n=0
+	while [ "$_lib_n" -lt $((WAIT_SECS * 10)) ]; do
+		_connects tcp "$1" "$2" && return 0
+		sleep 0.1
+		_lib_n=$((_lib_n + 1))
+	done
+	return 1
+}
+
+# wait_ready PID LOG unix PATH | tcp HOST PORT: wait until the listener
+# accepts connections; fail the test at once if PID dies or time runs out.
+wait_ready() {
+	_lib_wpid=$1
+	_lib_wlog=$2
+	shift 2
+	_lib_n=0
+	while [ "$_lib_n" -lt $((WAIT_SECS * 10)) ]; do
+		if ! _alive "$_lib_wpid"; then
+			wait "$_lib_wpid" 2>/dev/null || :
+			fail_now "pid $_lib_wpid exited before listening on $*; see $_lib_wlog"
+		fi
+		_connects "$@" && return 0
+		sleep 0.1
+		_lib_n=$((_lib_n + 1))
+	done
+	fail_now "pid $_lib_wpid not listening on $* after ${WAIT_SECS}s; see $_lib_wlog"
+}
+
+# listen_target SPEC: print "unix PATH" or "tcp HOST PORT" for a --listen
+# spec (unix:/p, tcp:127.0.0.1:9000, tcp6:[::1]:9000).
+listen_target() {
+	case $1 in
+	unix:*) echo "unix ${1#unix:}" ;;
+	tcp6:\[*\]:*)
+		_lib_hp=${1#tcp6:\[}
+		echo "tcp ${_lib_hp%%\]*} ${_lib_hp##*\]:}"
+		;;
+	tcp:*)
+		_lib_hp=${1#tcp:}
+		echo "tcp ${_lib_hp%:*} ${_lib_hp##*:}"
+		;;
+	*) hard_error "unknown listen spec: $1" ;;
+	esac
+}
+
+# start_authd LISTEN_SPEC ARGS...: run the daemon in the background with
+# --listen LISTEN_SPEC ARGS..., output appended to $T/authd.log, set
+# AUTHD_PID and wait until it accepts connections.
+start_authd() {
+	_lib_spec=$1
+	shift
+	echo "+ $FCGI_AUTHD --listen $_lib_spec $*" >>"$T/authd.log"
+	"$FCGI_AUTHD" --listen "$_lib_spec" "$@" >>"$T/authd.log" 2>&1 </dev/null &
+	AUTHD_PID=$!
+	bg_pid "$AUTHD_PID"
+	# shellcheck disable=SC2046 # listen_target prints separate words
+	wait_ready "$AUTHD_PID" "$T/authd.log" $(listen_target "$_lib_spec")
+}
+
+# start_bg LOG CMD ARGS...: run CMD (a server) in the background in a
+# session of its own, output appended to LOG, registered for cleanup; sets
+# BG_PID.  The own session matters: Apache's prefork MPM signals its whole
+# process group when it stops, which would otherwise be this test and make.
+# (A background job of a non-interactive shell is no group leader, so
+# setsid(1) does not fork and BG_PID is the server's own pid.)
+start_bg() {
+	_lib_blog=$1
+	shift
+	echo "+ $*" >>"$_lib_blog"
+	setsid "$@" >>"$_lib_blog" 2>&1 </dev/null &
+	BG_PID=$!
+	bg_pid "$BG_PID"
+}
+
+# is_root: true when the tests run as root (servers then drop their workers
+# to www-data, as they do in production).
+is_root() {
+	[ "$(id -u)" = 0 ]
+}
+
+# need_www_data_reach: as root, the servers' www-data workers (and the
+# daemon under spawn-fcgi) must be able to enter $T; a private TMPDIR
+# would make every request fail in confusing ways.
+need_www_data_reach() {
+	is_root || return 0
+	setpriv --reuid=www-data --regid=www-data --clear-groups test -x "$T" ||
+		hard_error "www-data cannot enter $T: set TMPDIR to a folder every user can traverse, such as /tmp"
+}
+
+# copy_conf SRC DST [FROM TO]...: copy a shipped config file, replacing
+# every literal FROM with TO.  The tests run the very files admins get; a
+# FROM that SRC no longer contains means the two drifted apart: hard error.
+copy_conf() {
+	_lib_src=$1
+	_lib_dst=$2
+	shift 2
+	[ -r "$_lib_src" ] || hard_error "cannot read $_lib_src"
+	cp "$_lib_src" "$_lib_dst.tmp" || hard_error "cannot write $_lib_dst"
+	while [ $# -ge 2 ]; do
+		grep -qF -- "$1" "$_lib_dst.tmp" ||
+			hard_error "${_lib_src#"$top_srcdir"/} no longer contains '$1'"
+		FROM=$1 TO=$2 perl -pi -e 's/\Q$ENV{FROM}\E/$ENV{TO}/g' "$_lib_dst.tmp"
+		shift 2
+	done
+	mv "$_lib_dst.tmp" "$_lib_dst"
+}
+
+# ---------------------------------------------------------------- FastCGI --
+
+# fcgi [OPTIONS] ADDRESS NAME=VALUE...: run the test client, print the
+# FCGI_STDOUT it received; its exit status is passed through.  The client
+# bounds itself (--timeout, default 5 s); timeout(1) is a backstop.
+fcgi() {
+	timeout 30 "$FCGI_CLIENT" "$@"
+}
+
+# status_of "$out": print NNN from the first "Status: NNN" header line.
+status_of() {
+	printf '%s\n' "$1" | tr -d '\r' |
+		sed -n 's/^[Ss][Tt][Aa][Tt][Uu][Ss]: *\([0-9][0-9][0-9]\).*/\1/p' |
+		head -n 1
+}
+
+# b64 STRING: base64 of STRING's bytes, no newline.
+b64() {
+	printf '%s' "$1" | base64 | tr -d '\n'
+}
+
+# ------------------------------------------------------------------ HTTP --
+
+# curl_status URL [CURL_ARGS...]: print the HTTP status code (000 when no
+# response); body in $T/body, headers (CR removed) in $T/headers.
+curl_status() {
+	_lib_url=$1
+	shift
+	rm -f "$T/body" "$T/headers" "$T/.headers.raw"
+	_lib_code=$(curl -sS -g --noproxy '*' --max-time "$WAIT_SECS" \
+		-o "$T/body" -D "$T/.headers.raw" -w '%{http_code}' \
+		"$_lib_url" "$@" 2>>"$T/curl.log") || :
+	[ -f "$T/body" ] || : >"$T/body"
+	if [ -f "$T/.headers.raw" ]; then
+		tr -d '\r' <"$T/.headers.raw" >"$T/headers"
+	else
+		: >"$T/headers"
+	fi
+	echo "${_lib_code:-000}"
+}
+
+# wait_http URL: wait until URL answers with any HTTP status.
+wait_http() {
+	_lib_n=0
+	while [ "$_lib_n" -lt $((WAIT_SECS * 10)) ]; do
+		_lib_c=$(curl -s -g -k --noproxy '*' --max-time 2 -o /dev/null \
+			-w '%{http_code}' "$1" 2>/dev/null) || :
+		[ -n "$_lib_c" ] && [ "$_lib_c" != 000 ] && return 0
+		sleep 0.1
+		_lib_n=$((_lib_n + 1))
+	done
+	return 1
+}
+
+# header_count NAME: how many NAME: lines $T/headers has (case-insensitive).
+header_count() {
+	grep -ci "^$1:" "$T/headers" || :
+}
+
+# header_value NAME: the value of the first NAME: line of $T/headers.
+header_value() {
+	sed -n "s/^$1: *//Ip" "$T/headers" | head -n 1
+}
+
+# ------------------------------------------------------------- results --
+
+# ok NAME / not_ok NAME MESSAGE: record one result.
+ok() {
+	echo "ok - $1"
+	echo pass >>"$T/.results"
+}
+
+not_ok() {
+	echo "not ok - $1: $2"
+	echo fail >>"$T/.results"
+}
+
+# _quote TEXT: TEXT on one line, shortened, for failure messages.
+_quote() {
+	printf '%s' "$1" | tr '\r\n' '  ' | cut -c1-300
+}
+
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "expected '$(_quote "$2")', got '$(_quote "$3")'"
+	fi
+}
+
+# expect_match NAME GREP_ERE TEXT: some line of TEXT matches.
+expect_match() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		ok "$1"
+	else
+		not_ok "$1" "no line matches /$2/ in '$(_quote "$3")'"
+	fi
+}
+
+# expect_no_match NAME GREP_ERE TEXT: no line of TEXT matches.
+expect_no_match() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		not_ok "$1" "a line matches /$2/ in '$(_quote "$3")'"
+	else
+		ok "$1"
+	fi
+}
+
+# finish: print "N passed, N failed" and exit 0 when nothing failed.
+finish() {
+	_lib_pass=$(grep -c '^pass$' "$T/.results" || :)
+	_lib_fail=$(grep -c '^fail$' "$T/.results" || :)
+	echo "$_lib_pass passed, $_lib_fail failed"
+	[ "$_lib_fail" -eq 0 ] && exit 0
+	exit 1
+}

@@ -1,0 +1,184 @@
+# nginx auth_request -> fastcgi_pass -> fcgi-authd (RESPONDER role), with
+# the shipped etc/nginx/fcgi-authd.conf and etc/nginx/site.conf: static
+# pages, a proxied application that must learn the verified user, every
+# kind of refusal, and fcgi-authd going away.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/fixtures.sh"
+
+need_cmd nginx nginx-light
+need_cmd curl curl
+need_cmd openssl openssl
+nginx -V 2>&1 | grep -q -- '--with-http_auth_request_module' ||
+	hard_error "nginx was built without auth_request: apt-get install nginx-light"
+make_fixtures "$T"
+need_www_data_reach
+
+REALM="fcgi-authd nginx test"
+SOCK=$T/authd.sock
+PORT=$(free_port)
+UPORT=$(free_port)
+N=$T/nginx
+mkdir -p "$N/tmp" "$T/htdocs/sub"
+
+# As root, nginx workers run as www-data like in production, so the socket
+# must be writable by that group.
+if is_root; then
+	WORKER_USER="user www-data www-data;"
+	set -- --socket-group www-data --socket-mode 0660
+else
+	WORKER_USER=""
+	set --
+fi
+start_authd "unix:$SOCK" --user-file "$T/users.htpasswd" --realm "$REALM" "$@"
+
+echo "SECRET-STATIC index" >"$T/htdocs/index.html"
+echo "SECRET-STATIC sub page" >"$T/htdocs/sub/page.txt"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-subj /CN=localhost -days 2 -keyout "$N/key.pem" -out "$N/cert.pem" \
+	>"$T/openssl.log" 2>&1 || hard_error "openssl could not make a test certificate"
+
+copy_conf "$top_srcdir/etc/nginx/fcgi-authd.conf" "$N/fcgi-authd.conf" \
+	/run/fcgi-authd/fcgi-authd.sock "$SOCK"
+copy_conf "$top_srcdir/etc/nginx/site.conf" "$N/site.conf" \
+	"listen 443 ssl;" "listen 127.0.0.1:$PORT ssl;" \
+	"listen [::]:443 ssl;" "" \
+	"include snippets/fcgi-authd.conf;" "include $N/fcgi-authd.conf;" \
+	/etc/ssl/certs/www.example.org.pem "$N/cert.pem" \
+	/etc/ssl/private/www.example.org.key "$N/key.pem" \
+	/var/www/protected "$T/htdocs" \
+	127.0.0.1:8080 "127.0.0.1:$UPORT"
+
+cat >"$N/nginx.conf" <<EOF
+$WORKER_USER
+daemon off;
+master_process on;
+worker_processes 1;
+pid $N/nginx.pid;
+error_log $T/nginx-error.log info;
+events { worker_connections 64; }
+http {
+    access_log $T/nginx-access.log;
+    default_type text/plain;
+    client_body_temp_path $N/tmp/body;
+    proxy_temp_path $N/tmp/proxy;
+    fastcgi_temp_path $N/tmp/fastcgi;
+    uwsgi_temp_path $N/tmp/uwsgi;
+    scgi_temp_path $N/tmp/scgi;
+
+    include $N/site.conf;
+
+    # The "application" behind /app/: echoes what nginx forwarded to it.
+    server {
+        listen 127.0.0.1:$UPORT;
+        location / {
+            return 200 "upstream saw X-Remote-User=[\$http_x_remote_user] Authorization=[\$http_authorization] uri=[\$request_uri]\n";
+        }
+    }
+}
+EOF
+nginx -t -p "$N/" -c "$N/nginx.conf" -e "$T/nginx-error.log" >"$T/nginx-t.log" 2>&1 ||
+	fail_now "nginx -t rejects the configuration: $(cat "$T/nginx-t.log")"
+start_bg "$T/nginx-stdout.log" nginx -p "$N/" -c "$N/nginx.conf" -e "$T/nginx-error.log"
+NGINX_PID=$BG_PID
+wait_ready "$NGINX_PID" "$T/nginx-error.log" tcp 127.0.0.1 "$PORT"
+
+BASE=https://127.0.0.1:$PORT
+
+# get PATH [CURL_ARGS...]: HTTPS request to the test server, prints status.
+get() {
+	_gpath=$1
+	shift
+	curl_status "$BASE$_gpath" -k "$@"
+}
+
+# denied NAME EXPECTED_STATUS PATH [CURL_ARGS...]: refused, and none of the
+# protected content or upstream answer leaks into the response.
+denied() {
+	_dname=$1
+	_dwant=$2
+	shift 2
+	expect_eq "$_dname: $_dwant" "$_dwant" "$(get "$@")"
+	expect_no_match "$_dname: no content" 'SECRET|upstream saw' "$(cat "$T/body")"
+}
+
+# challenged NAME PATH [CURL_ARGS...]: 401 with exactly one challenge.
+challenged() {
+	_cname=$1
+	shift
+	denied "$_cname" 401 "$@"
+	expect_eq "$_cname: one WWW-Authenticate" 1 "$(header_count WWW-Authenticate)"
+	expect_eq "$_cname: challenge" "Basic realm=\"$REALM\", charset=\"UTF-8\"" \
+		"$(header_value WWW-Authenticate)"
+}
+
+challenged "no credentials" /
+challenged "no credentials, missing file (401, not 404)" /no/such/file
+challenged "no credentials, application" /app/x
+
+for pair in $FIXTURE_USERS; do
+	user=${pair%%:*}
+	expect_eq "$user: static 200" 200 "$(get / -u "$pair")"
+	expect_match "$user: static page" '^SECRET-STATIC index$' "$(cat "$T/body")"
+	expect_eq "$user: application 200" 200 "$(get /app/x?q=1 -u "$pair")"
+	expect_match "$user: application sees the user" \
+		"X-Remote-User=\\[$user\\] Authorization=\\[\\] uri=\\[/app/x\\?q=1\\]" \
+		"$(cat "$T/body")"
+	challenged "$user: wrong password" / -u "$user:wrong-${pair#*:}"
+done
+expect_eq "sub folder 200" 200 "$(get /sub/page.txt -u alice:alice-secret)"
+expect_eq "missing file with credentials: 404" 404 \
+	"$(get /no/such/file -u alice:alice-secret)"
+
+for pair in $FIXTURE_LOCKED; do
+	challenged "locked ${pair%%:*}" / -u "$pair"
+done
+challenged "unknown user" / -u mallory:alice-secret
+challenged "empty user" / -u :alice-secret
+challenged "empty password" / -u alice:
+
+# Malformed credentials: nginx passes only 401/403 through, so fcgi-authd
+# must answer 401 in the RESPONDER role (anything else would become 500).
+challenged "malformed: bad base64" / -H "Authorization: Basic !!!"
+challenged "malformed: no colon" / -H "Authorization: Basic $(b64 alicealice-secret)"
+challenged "malformed: no token" / -H "Authorization: Basic"
+challenged "other scheme" / -H "Authorization: Bearer abc.def"
+
+# Spoofing: headers that look like identities are client input.
+challenged "Remote-User header" / -H "Remote-User: alice"
+challenged "X-Remote-User header" /app/x -H "X-Remote-User: alice"
+challenged "Remote-User with a wrong password" / -H "Remote-User: alice" \
+	-u alice:wrong
+expect_eq "bob claiming alice: 200" 200 \
+	"$(get /app/x -u bob:bob-secret -H "X-Remote-User: alice")"
+expect_match "bob claiming alice: application sees bob only" \
+	'X-Remote-User=\[bob\] ' "$(cat "$T/body")"
+# What nginx would send with Debian's stock fastcgi_params included:
+# REMOTE_USER set from the unverified Basic name.
+out=$(fcgi --role responder "unix:$SOCK" REQUEST_URI=/ REMOTE_ADDR=127.0.0.1 \
+	REMOTE_USER=alice)
+expect_eq "stock params shape, no password: 401" 401 "$(status_of "$out")"
+out=$(fcgi --role responder "unix:$SOCK" REQUEST_URI=/ REMOTE_ADDR=127.0.0.1 \
+	REMOTE_USER=alice HTTP_AUTHORIZATION="Basic $(b64 alice:wrong)")
+expect_eq "stock params shape, wrong password: 401" 401 "$(status_of "$out")"
+
+# The auth location itself is internal.
+expect_eq "/.fcgi-authd from outside: 404" 404 \
+	"$(get /.fcgi-authd -u alice:alice-secret)"
+
+# Bodies are never sent to fcgi-authd (fastcgi_pass_request_body off).
+dd if=/dev/zero of="$T/upload" bs=1024 count=1024 2>/dev/null
+denied "upload without credentials" 401 /app/x --data-binary "@$T/upload"
+expect_eq "upload with credentials: 200" 200 \
+	"$(get /app/x -u carol:carol-secret --data-binary "@$T/upload")"
+
+# fcgi-authd gone: nginx must fail closed.
+stop_pid "$AUTHD_PID"
+code=$(get / -u alice:alice-secret)
+expect_match "fcgi-authd stopped: 5xx" '^5[0-9][0-9]$' "$code"
+expect_no_match "fcgi-authd stopped: no content" 'SECRET|upstream saw' "$(cat "$T/body")"
+code=$(get /app/x -u alice:alice-secret)
+expect_match "fcgi-authd stopped, application: 5xx" '^5[0-9][0-9]$' "$code"
+expect_no_match "fcgi-authd stopped, application: no content" \
+	'SECRET|upstream saw' "$(cat "$T/body")"
+
+finish

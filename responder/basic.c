@@ -20,16 +20,18 @@ basic_parse(const char *hdr, size_t n, struct basic_cred *cred)
     if (n < slen || !util_bytes_ieq((struct bytes){hdr, slen}, scheme))
         return BASIC_OTHER;
     if (n == slen)
-        return BASIC_MALFORMED;
+        goto malformed;
     /* "Basicx" is another scheme; "Basic" must be followed by a space. */
+    if (hdr[slen] == '\t')
+        goto malformed;
     if (hdr[slen] != ' ')
-        return hdr[slen] == '\t' ? BASIC_MALFORMED : BASIC_OTHER;
+        return BASIC_OTHER;
     for (i = slen; i < n && hdr[i] == ' '; i++)
         ;
     for (end = n; end > i && hdr[end - 1] == ' '; end--)
         ;
     if (end == i || end - i > BASIC_TOKEN_MAX)
-        return BASIC_MALFORMED;
+        goto malformed;
 
     if (b64_decode(hdr + i, end - i, (unsigned char *)cred->buf,
                    sizeof cred->buf, &dlen) < 0)

@@ -270,6 +270,9 @@ conf_line(struct conf *c, const char *name, unsigned lineno, char *s,
     value = eq + 1;
     while (conf_space(*value))
         value++;
+    /* "key = # note": the comment starts after whitespace, the value is "". */
+    if (*value == '#' && value > eq + 1)
+        *value = '\0';
     if (*value == '"') {
         char *close = strchr(value + 1, '"');
 

@@ -59,6 +59,8 @@ listen_systemd(int *fd, char *err, size_t errlen)
     if (util_parse_ulong(pid, strlen(pid), 1, ~0UL, &p) < 0 ||
         p != (unsigned long)getpid())
         goto done; /* meant for another process */
+    if (util_parse_ulong(fds, strlen(fds), 0, 1024, &n) == 0 && n == 0)
+        goto done; /* sd_listen_fds(3): zero sockets is "not activated" */
     if (util_parse_ulong(fds, strlen(fds), 0, 1024, &n) < 0 || n != 1) {
         snprintf(err, errlen,
                  "systemd passed LISTEN_FDS=%s; exactly one socket is "

@@ -18,6 +18,8 @@ response_quote(const char *realm, char *dst, size_t cap)
         return -1;
     dst[o++] = '"';
     for (const char *p = realm; *p != '\0'; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return -1;
         /* RFC 9110 5.6.4: quoted-pair for DQUOTE and backslash. */
         if (*p == '"' || *p == '\\') {
             if (o + 1 >= cap)
@@ -114,8 +116,13 @@ response_write(const struct decision *d, const struct sink *out)
     char buf[2048];
     int n;
 
+    /*
+     * The user and realm were checked where they were parsed; a control
+     * byte here would still split a header, so it is checked again.
+     */
     if (d->status == 200 && d->reason == REASON_OK && d->user_len > 0 &&
-        strlen(d->user) == d->user_len)
+        strlen(d->user) == d->user_len &&
+        !util_has_ctl(d->user, d->user_len))
         n = response_allow(d, buf, sizeof buf);
     else if (d->status == 400 || d->status == 401 || d->status == 403)
         n = response_deny(d, d->status, buf, sizeof buf);

@@ -47,7 +47,14 @@ util_parse_ulong(const char *s, size_t n, unsigned long min, unsigned long max,
 {
     unsigned long v = 0;
 
-    if (s == NULL || n == 0 || n > 20)
+    if (s == NULL || n == 0)
+        return -1;
+    /* Leading zeroes do not count against the 20 digits of a 64-bit value. */
+    while (n > 1 && s[0] == '0') {
+        s++;
+        n--;
+    }
+    if (n > 20)
         return -1;
     for (size_t i = 0; i < n; i++) {
         unsigned d;

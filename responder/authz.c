@@ -61,9 +61,8 @@ authz_apache_cred(const struct request *r, struct basic_cred *cred)
 
     if (!r->has_remote_user || !r->has_remote_passwd)
         return BASIC_OTHER;
-    if (u.n == 0 || memchr(u.p, ':', u.n) != NULL ||
-        util_has_ctl(u.p, u.n) || util_has_ctl(p.p, p.n) ||
-        u.n + p.n > sizeof cred->buf)
+    if (u.n == 0 || memchr(u.p, ':', u.n) != NULL || util_has_ctl(u.p, u.n) ||
+        util_has_ctl(p.p, p.n) || u.n + p.n > sizeof cred->buf)
         return BASIC_MALFORMED;
     memcpy(cred->buf, u.p, u.n);
     memcpy(cred->buf + u.n, p.p, p.n);
@@ -100,6 +99,7 @@ authz_check(const struct authz_ctx *ctx, struct verify_ctx *vctx,
 
     if (cred->user.n <= HTPASSWD_USER_MAX)
         e = htpasswd_lookup(ctx->users, cred->user.p, cred->user.n);
+    d->user_known = e != NULL;
     if (e == NULL || !e->usable) {
         /* Unknown users and dead entries cost as much as a real check. */
         vr = verify_dummy(vctx, pw.p, pw.n);
@@ -215,8 +215,13 @@ authz_log(const struct decision *d)
                  authz_reason_name(d->reason), request_role_name(d->role));
     if (n > 0 && (size_t)n < sizeof line - len)
         len += (size_t)n;
-    log_append_quoted(line, sizeof line, &len,
-                      (struct bytes){d->user, d->user_len}, 64);
+    if (d->user_known)
+        log_append_quoted(line, sizeof line, &len,
+                          (struct bytes){d->user, d->user_len}, 64);
+    else if (len + 1 < sizeof line) {
+        line[len++] = '-';
+        line[len] = '\0';
+    }
     if (len + 5 < sizeof line) {
         memcpy(line + len, " uri=", 5);
         len += 5;

@@ -17,10 +17,10 @@ enum authz_reason {
     REASON_MALFORMED,      /* Basic but not decodable / duplicated */
     REASON_UNKNOWN_USER,
     REASON_BAD_PASSWORD,
-    REASON_LOCKED,         /* the entry is a locked account */
-    REASON_UNUSABLE,       /* the stored entry can never match */
-    REASON_MISCONFIGURED,  /* a role or mode the server should not send */
-    REASON_INTERNAL,       /* our failure: fail closed */
+    REASON_LOCKED,        /* the entry is a locked account */
+    REASON_UNUSABLE,      /* the stored entry can never match */
+    REASON_MISCONFIGURED, /* a role or mode the server should not send */
+    REASON_INTERNAL,      /* our failure: fail closed */
 };
 
 /* What authz needs from the configuration, fixed while serving. */
@@ -30,14 +30,15 @@ struct authz_ctx {
 };
 
 struct decision {
-    int status;                /* 200, 400, 401, 403 or 500 */
+    int status; /* 200, 400, 401, 403 or 500 */
     enum authz_reason reason;
     enum request_role role;
-    const char *realm;         /* for the 401 challenge */
+    const char *realm;                /* for the 401 challenge */
     char user[HTPASSWD_USER_MAX + 1]; /* verified user on 200; else the claim */
     size_t user_len;
-    struct bytes client;       /* REMOTE_ADDR, for the log */
-    struct bytes uri;          /* REQUEST_URI, for the log */
+    bool user_known;     /* the claim names an entry of the user file */
+    struct bytes client; /* REMOTE_ADDR, for the log */
+    struct bytes uri;    /* REQUEST_URI, for the log */
 };
 
 /*
@@ -52,7 +53,11 @@ void authz_decide(const struct authz_ctx *ctx, const struct request *r,
 /* "ok", "no_credentials", "malformed", ... for logs. */
 const char *authz_reason_name(enum authz_reason reason);
 
-/* Log one line for d (client first, user quoted). */
+/*
+ * Log one line for d: the client first, then status and reason, the user
+ * (quoted, escaped) only when it names an entry of the user file, so a
+ * password typed into the user field never reaches the log.
+ */
 void authz_log(const struct decision *d);
 
 #endif

@@ -43,7 +43,10 @@ systemd-socket-activate -l "$T/a.sock" -l "$T/b.sock" "$FCGI_AUTHD" \
 	--user-file "$U" >>"$T/authd-3.log" 2>&1 </dev/null &
 pid=$!
 bg_pid $pid
-# The activator only execs the daemon on the first connection.
+# The activator execs the daemon on the first connection: wait for its
+# socket file (connecting to see if it listens would already be that).
+n=0
+while [ ! -S "$T/a.sock" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 fcgi --timeout 3 "unix:$T/a.sock" >/dev/null 2>&1
 n=0
 while _alive $pid && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done

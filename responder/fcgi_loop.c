@@ -39,6 +39,32 @@ loop_fcgx_write(void *ctx, const char *p, size_t n)
     return FCGX_PutStr(p, (int)n, out) == (int)n ? 0 : -1;
 }
 
+/*
+ * At debug level, the names (never the values: they hold credentials) of
+ * the parameters a server sent: what an admin needs to see what arrives.
+ */
+static void
+loop_debug_params(char *const *envp)
+{
+    char names[1024];
+    size_t len = 0;
+
+    names[0] = '\0';
+    for (; envp != NULL && *envp != NULL; envp++) {
+        const char *eq = strchr(*envp, '=');
+        size_t n = eq ? (size_t)(eq - *envp) : strlen(*envp);
+
+        if (len + n + 2 >= sizeof names)
+            break;
+        if (len > 0)
+            names[len++] = ' ';
+        memcpy(names + len, *envp, n);
+        len += n;
+        names[len] = '\0';
+    }
+    log_msg(LOGL_DEBUG, "parameters: %s", names);
+}
+
 /* Decide on one request and write the answer to out. */
 static void
 loop_answer(const struct authz_ctx *ctx, struct verify_ctx *vctx,
@@ -47,6 +73,8 @@ loop_answer(const struct authz_ctx *ctx, struct verify_ctx *vctx,
     struct request r;
     struct decision d;
 
+    if (log_enabled(LOGL_DEBUG))
+        loop_debug_params(envp);
     request_parse(&r, envp);
     authz_decide(ctx, &r, vctx, &d);
     authz_log(&d);
@@ -155,8 +183,8 @@ fcgi_loop_run(int listen_fd, unsigned threads, const struct authz_ctx *ctx)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, &old);
     for (unsigned i = 0; i < threads; i++) {
-        workers[i] = (struct worker){.ctx = ctx, .listen_fd = listen_fd,
-                                     .id = i};
+        workers[i] =
+            (struct worker){.ctx = ctx, .listen_fd = listen_fd, .id = i};
         if (pthread_create(&workers[i].thread, NULL, loop_worker,
                            &workers[i]) != 0) {
             log_msg(LOGL_ERROR, "cannot start worker %u: %s", i,

@@ -46,6 +46,12 @@ log_write_line(char *line, size_t len)
     }
 }
 
+bool
+log_enabled(enum log_level level)
+{
+    return level <= log_threshold;
+}
+
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {

@@ -4,6 +4,8 @@
 #ifndef FCGI_AUTHD_LOG_H
 #define FCGI_AUTHD_LOG_H
 
+#include <stdbool.h>
+
 #include "util.h"
 
 enum log_level {
@@ -15,6 +17,9 @@ enum log_level {
 
 /* Messages above this level are dropped (default LOGL_INFO). */
 void log_set_level(enum log_level level);
+
+/* True when messages of this level are written. */
+bool log_enabled(enum log_level level);
 
 /* One line "fcgi-authd: <level>: <message>" on stderr, written whole. */
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -1,8 +1,9 @@
 # Apache httpd 2.4 mod_authnz_fcgi -> fcgi-authd on loopback TCP, with the
-# shipped etc/apache/fcgi-authd.conf wired both ways it offers: as a Basic
-# provider (AuthBasicProvider) and as the check_authn step
-# (AuthnzFcgiCheckAuthnProvider, -D FCGI_AUTHD_CHECK_AUTHN).  One Apache
-# instance per way, both in front of the same fcgi-authd.
+# shipped etc/apache/fcgi-authd.conf wired the three ways it offers: as a
+# Basic provider (AuthBasicProvider), as the check_authn step
+# (AuthnzFcgiCheckAuthnProvider, -D FCGI_AUTHD_CHECK_AUTHN), and as the
+# generic authnz provider that parses the raw header (-D FCGI_AUTHD_AUTHNZ).
+# One Apache instance per way, all in front of the same fcgi-authd.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/fixtures.sh"
 
@@ -19,7 +20,7 @@ need_www_data_reach
 
 REALM="fcgi-authd apache test"
 APORT=$(free_port)
-start_authd "tcp:127.0.0.1:$APORT" --user-file "$T/users.htpasswd" --realm "$REALM"
+start_authd "tcp:127.0.0.1:$APORT" --user-file "$T/users.htpasswd" --realm "$REALM" --log-level debug
 
 mkdir -p "$T/htdocs/protected" "$T/htdocs/public" "$T/cgi"
 echo "SECRET-STATIC protected index" >"$T/htdocs/protected/index.html"
@@ -84,8 +85,10 @@ EOF
 
 PROVIDER_PORT=$(free_port)
 CHECK_PORT=$(free_port)
+AUTHNZ_PORT=$(free_port)
 start_apache provider "$PROVIDER_PORT"
 start_apache check_authn "$CHECK_PORT" -D FCGI_AUTHD_CHECK_AUTHN
+start_apache authnz "$AUTHNZ_PORT" -D FCGI_AUTHD_AUTHNZ
 
 P=/protected
 
@@ -101,7 +104,11 @@ denied() {
 
 # get MODE PATH [CURL_ARGS...]
 get() {
-	if [ "$1" = provider ]; then _gport=$PROVIDER_PORT; else _gport=$CHECK_PORT; fi
+	case $1 in
+	provider) _gport=$PROVIDER_PORT ;;
+	check_authn) _gport=$CHECK_PORT ;;
+	*) _gport=$AUTHNZ_PORT ;;
+	esac
 	_gpath=$2
 	shift 2
 	curl_status "http://127.0.0.1:$_gport$_gpath" "$@"
@@ -125,13 +132,13 @@ challenged() {
 APACHE_CHALLENGE="Basic realm=\"$REALM\""
 AUTHD_CHALLENGE="Basic realm=\"$REALM\", charset=\"UTF-8\""
 
-for mode in provider check_authn; do
+for mode in provider check_authn authnz; do
 	# Refusals fcgi-authd answers: in provider mode Apache replaces them
 	# with its own 401; in check_authn mode fcgi-authd's reaches the client.
-	if [ $mode = provider ]; then
-		REFUSED=$APACHE_CHALLENGE
-	else
+	if [ $mode = check_authn ]; then
 		REFUSED=$AUTHD_CHALLENGE
+	else
+		REFUSED=$APACHE_CHALLENGE
 	fi
 
 	expect_eq "$mode: public page: 200" 200 "$(get $mode /public/)"
@@ -170,11 +177,13 @@ for mode in provider check_authn; do
 	# which fcgi-authd calls malformed (400).  As a provider that is just
 	# a failure (Apache's 401); in check_authn mode the 400 reaches the
 	# client, as it does with lighttpd.  A header without a colon arrives
-	# as a user name that does not exist.
-	if [ $mode = provider ]; then GARBLED=401; else GARBLED=400; fi
+	# as a user name that does not exist.  In authnz mode fcgi-authd parses
+	# the raw header itself (strictly: that header is malformed there);
+	# Apache turns every refusal into its own 401.
+	if [ $mode = check_authn ]; then GARBLED=400; else GARBLED=401; fi
 	denied $mode "malformed: bad base64" $GARBLED $P/ -H "Authorization: Basic !!!"
 	denied $mode "malformed: empty user" $GARBLED $P/ -u :alice-secret
-	challenged $mode "malformed: no colon" "$REFUSED" $P/ \
+	challenged $mode "malformed: no colon" "$REFUSED" "$P/?$mode-nocolon" \
 		-H "Authorization: Basic $(b64 alicealice-secret)"
 
 	challenged $mode "Remote-User header" "$APACHE_CHALLENGE" $P/ \
@@ -190,9 +199,21 @@ for mode in provider check_authn; do
 		/public/../protected/index.html --path-as-is
 done
 
+# What fcgi-authd saw: Apache's parse (a user that does not exist) in the
+# AUTHENTICATOR modes, the raw header in authnz mode (no FCGI_APACHE_ROLE).
+log=$(cat "$T/authd.log")
+for mode in provider check_authn; do
+	expect_match "$mode: Apache parsed the header" \
+		"reason=unknown_user .*uri=\"/protected/\\?$mode-nocolon\"" "$log"
+done
+expect_match "authnz: fcgi-authd parsed the raw header" \
+	'reason=malformed .*uri="/protected/\?authnz-nocolon"' "$log"
+expect_match "Apache parameters seen at debug level" \
+	'parameters: .*FCGI_APACHE_ROLE' "$log"
+
 # fcgi-authd gone: Apache must fail closed.
 stop_pid "$AUTHD_PID"
-for mode in provider check_authn; do
+for mode in provider check_authn authnz; do
 	denied $mode "fcgi-authd stopped" 500 $P/ -u alice:alice-secret
 	denied $mode "fcgi-authd stopped, CGI" 500 $P/cgi/whoami.cgi -u alice:alice-secret
 done

@@ -75,16 +75,23 @@ HTML
 		--realm "fcgi-authd demo" &
 	pids="$pids $!"
 
-	# The same snippets the README shows and the tests use, pointed at the
-	# demo's socket, page folder and port.
+	# The snippet the README shows and the tests use, pointed at the demo's
+	# socket; the server block is site.conf's, on plain HTTP for loopback.
 	sed -e "s#/run/fcgi-authd/fcgi-authd.sock#$D/fcgi-authd.sock#g" \
-		-e "s#/etc/nginx/snippets/fcgi-authd.conf#$D/nginx/fcgi-authd.conf#g" \
 		"$top/etc/nginx/fcgi-authd.conf" >"$D/nginx/fcgi-authd.conf"
-	sed -e "s#/run/fcgi-authd/fcgi-authd.sock#$D/fcgi-authd.sock#g" \
-		-e "s#/etc/nginx/snippets/fcgi-authd.conf#$D/nginx/fcgi-authd.conf#g" \
-		-e "s#/var/www/protected#$D/www#g" \
-		-e "s#listen 127.0.0.1:8080#listen 127.0.0.1:8080#g" \
-		"$top/etc/nginx/site.conf" >"$D/nginx/site.conf"
+	cat >"$D/nginx/site.conf" <<CONF
+server {
+    listen 127.0.0.1:8080;
+    root $D/www;
+    include $D/nginx/fcgi-authd.conf;
+    auth_request /.fcgi-authd;
+    auth_request_set \$fcgi_authd_user \$upstream_http_variable_remote_user;
+    add_header X-Authenticated-User \$fcgi_authd_user always;
+    location / {
+        try_files \$uri \$uri/ =404;
+    }
+}
+CONF
 	cat >"$D/nginx/nginx.conf" <<CONF
 user www-data;
 worker_processes 1;
@@ -92,6 +99,8 @@ pid $D/nginx/nginx.pid;
 error_log $D/nginx/error.log;
 events { worker_connections 256; }
 http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
     access_log $D/nginx/access.log;
     client_body_temp_path $D/nginx/body;
     proxy_temp_path $D/nginx/proxy;

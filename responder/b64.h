@@ -17,7 +17,7 @@
  * Returns 0 and sets *outlen, or -1 on any violation or when outcap is too
  * small. On -1 out may hold partial output: the caller wipes it.
  */
-int b64_decode(const char *in, size_t inlen, unsigned char *out,
-               size_t outcap, size_t *outlen);
+int b64_decode(const char *in, size_t inlen, unsigned char *out, size_t outcap,
+               size_t *outlen);
 
 #endif

@@ -21,8 +21,8 @@
 #define OFF(m) offsetof(struct conf, m)
 static const struct conf_key conf_table[] = {
     {"listen", OFF(listen), CONF_STRING, NULL, "SPEC",
-     "unix:/path, tcp:127.0.0.1:PORT or tcp6:[::1]:PORT (default: systemd "
-     "socket, else fd 0)"},
+     "where to listen: unix:/path, tcp:127.0.0.1:PORT or tcp6:[::1]:PORT "
+     "(default: the socket from systemd, else fd 0)"},
     {"user_file", OFF(user_file), CONF_STRING, NULL, "FILE",
      "htpasswd file with the users"},
     {"realm", OFF(realm), CONF_REALM, "Restricted", "TEXT",
@@ -116,12 +116,12 @@ conf_loglevel(const char *v, enum log_level *out)
     };
 
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strcmp(v, names[i]) == 0) {
+        if (util_bytes_ieq((struct bytes){v, strlen(v)}, names[i])) {
             *out = (enum log_level)i;
             return 0;
         }
     }
-    if (strcmp(v, "warn") == 0) {
+    if (util_bytes_ieq((struct bytes){v, strlen(v)}, "warn")) {
         *out = LOGL_WARN;
         return 0;
     }
@@ -163,7 +163,7 @@ conf_set(struct conf *c, const char *key, const char *value, const char *file,
     case CONF_REALM:
         if (vlen == 0 || vlen > CONF_REALM_MAX) {
             conf_err(diag, ctx, file, line,
-                     "%s: expected 1 to %d characters, got %zu", k->name,
+                     "%s: expected 1 to %d bytes, got %zu", k->name,
                      CONF_REALM_MAX, vlen);
             return -1;
         }

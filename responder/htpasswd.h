@@ -27,7 +27,7 @@ struct htpasswd_entry {
     const char *hash; /* NUL-terminated */
     size_t hash_len;
     enum hash_kind kind;
-    bool usable;      /* false: the entry never matches (warned at load) */
+    bool usable; /* false: the entry never matches (warned at load) */
     unsigned line;
 };
 
@@ -45,8 +45,8 @@ struct htpasswd;
  * warns. Diagnostics never contain the hash. Returns NULL also on ENOMEM.
  */
 struct htpasswd *htpasswd_parse(const char *name, const char *data, size_t len,
-                                const struct htpasswd_opts *opts,
-                                diag_fn *diag, void *diag_ctx);
+                                const struct htpasswd_opts *opts, diag_fn *diag,
+                                void *diag_ctx);
 
 /*
  * Read the file at path and parse it. A file that cannot be opened, is not

@@ -145,6 +145,21 @@ listen_clear_stale(const struct sockaddr_un *sun, char *err, size_t errlen)
     return 0;
 }
 
+/* The path of a unix: spec, checked; 0 or -1 with a message in err. */
+static int
+listen_check_path(const char *path, char *err, size_t errlen)
+{
+    if (path[0] != '/' ||
+        strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        snprintf(err, errlen,
+                 "unix socket path must be absolute and shorter than %zu "
+                 "bytes",
+                 sizeof(((struct sockaddr_un *)0)->sun_path));
+        return -1;
+    }
+    return 0;
+}
+
 static int
 listen_unix(const char *path, const struct listen_opts *opts, char *err,
             size_t errlen)
@@ -156,13 +171,8 @@ listen_unix(const char *path, const struct listen_opts *opts, char *err,
 
     memset(&sun, 0, sizeof sun);
     sun.sun_family = AF_UNIX;
-    if (path[0] != '/' || strlen(path) >= sizeof sun.sun_path) {
-        snprintf(err, errlen,
-                 "unix socket path must be absolute and shorter than %zu "
-                 "bytes",
-                 sizeof sun.sun_path);
+    if (listen_check_path(path, err, errlen) < 0)
         return -1;
-    }
     strcpy(sun.sun_path, path);
     if (opts->group != NULL && listen_group(opts->group, &gid, err, errlen) < 0)
         return -1;
@@ -204,19 +214,20 @@ fail:
     return -1;
 }
 
-/* "ADDR:PORT" (IPv4) or "[ADDR]:PORT" (IPv6), numeric only. */
-static int
-listen_tcp(const char *spec, int family, char *err, size_t errlen)
+/*
+ * "ADDR:PORT" (IPv4) or "[ADDR]:PORT" (IPv6), numeric only, into ss.
+ * Returns the address length or 0 with a message in err.
+ */
+static socklen_t
+listen_parse_tcp(const char *spec, int family, struct sockaddr_storage *ss,
+                 char *err, size_t errlen)
 {
-    struct sockaddr_storage ss;
-    socklen_t sslen;
     char host[INET6_ADDRSTRLEN + 1];
     const char *colon, *h = spec;
     size_t hlen;
     unsigned long port;
-    int fd, on = 1;
 
-    memset(&ss, 0, sizeof ss);
+    memset(ss, 0, sizeof *ss);
     colon = strrchr(spec, ':');
     if (colon == NULL)
         goto bad;
@@ -234,32 +245,66 @@ listen_tcp(const char *spec, int family, char *err, size_t errlen)
     if (util_parse_ulong(colon + 1, strlen(colon + 1), 1, 65535, &port) < 0)
         goto bad;
     if (family == AF_INET) {
-        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+        struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 
         sin->sin_family = AF_INET;
         sin->sin_port = htons((uint16_t)port);
         if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
             goto bad;
-        sslen = sizeof *sin;
-        if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127)
-            log_msg(LOGL_WARN,
-                    "listening on %s, not loopback: set FCGI_WEB_SERVER_ADDRS "
-                    "to the web servers' addresses",
-                    host);
+        return sizeof *sin;
     } else {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
         sin6->sin6_family = AF_INET6;
         sin6->sin6_port = htons((uint16_t)port);
         if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
             goto bad;
-        sslen = sizeof *sin6;
+        return sizeof *sin6;
+    }
+bad:
+    snprintf(err, errlen,
+             "bad address '%s': expected %s with a numeric address and a "
+             "port from 1 to 65535",
+             spec, family == AF_INET ? "127.0.0.1:PORT" : "[::1]:PORT");
+    return 0;
+}
+
+/* Who may connect to a TCP socket that is not on loopback. */
+static void
+listen_warn_exposed(const struct sockaddr_storage *ss, const char *spec)
+{
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+        if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127)
+            log_msg(LOGL_WARN,
+                    "listening on %s, not loopback: set "
+                    "FCGI_WEB_SERVER_ADDRS to the web servers' addresses",
+                    spec);
+    } else {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+        /* libfcgi checks FCGI_WEB_SERVER_ADDRS for IPv4 peers only. */
         if (!IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
             log_msg(LOGL_WARN,
-                    "listening on [%s], not loopback: set "
-                    "FCGI_WEB_SERVER_ADDRS to the web servers' addresses",
-                    host);
+                    "listening on %s, not loopback: anyone who reaches it "
+                    "can ask (libfcgi's FCGI_WEB_SERVER_ADDRS does not "
+                    "apply to IPv6); restrict it with a firewall",
+                    spec);
     }
+}
+
+static int
+listen_tcp(const char *spec, int family, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    int fd, on = 1;
+
+    sslen = listen_parse_tcp(spec, family, &ss, err, errlen);
+    if (sslen == 0)
+        return -1;
+    listen_warn_exposed(&ss, spec);
     fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -275,11 +320,30 @@ listen_tcp(const char *spec, int family, char *err, size_t errlen)
         return -1;
     }
     return fd;
-bad:
+}
+
+int
+listen_check(const char *spec, const struct listen_opts *opts, char *err,
+             size_t errlen)
+{
+    struct sockaddr_storage ss;
+    gid_t gid;
+
+    err[0] = '\0';
+    if (opts->group != NULL && listen_group(opts->group, &gid, err, errlen) < 0)
+        return -1;
+    if (spec == NULL)
+        return 0;
+    if (strncmp(spec, "unix:", 5) == 0)
+        return listen_check_path(spec + 5, err, errlen);
+    if (strncmp(spec, "tcp:", 4) == 0)
+        return listen_parse_tcp(spec + 4, AF_INET, &ss, err, errlen) ? 0 : -1;
+    if (strncmp(spec, "tcp6:", 5) == 0)
+        return listen_parse_tcp(spec + 5, AF_INET6, &ss, err, errlen) ? 0 : -1;
     snprintf(err, errlen,
-             "bad address '%s': expected %s with a numeric address and a "
-             "port from 1 to 65535",
-             spec, family == AF_INET ? "127.0.0.1:PORT" : "[::1]:PORT");
+             "bad listen address '%s': expected unix:/path, "
+             "tcp:127.0.0.1:PORT or tcp6:[::1]:PORT",
+             spec);
     return -1;
 }
 

@@ -22,13 +22,20 @@ struct listen_opts {
 int listen_systemd(int *fd, char *err, size_t errlen);
 
 /*
- * Open spec: "unix:/path", "tcp:127.0.0.1:9000", "tcp:HOST:PORT",
- * "tcp6:[::1]:9000". A unix socket file left by a dead process is replaced;
- * one that a live process answers on is an error. Returns the fd or -1
- * with a message in err.
+ * Open spec: "unix:/path", "tcp:127.0.0.1:9000", "tcp6:[::1]:9000"
+ * (numeric addresses only). A unix socket file left by a dead process is
+ * replaced; one that a live process answers on is an error. Returns the fd or
+ * -1 with a message in err.
  */
 int listen_open(const char *spec, const struct listen_opts *opts, char *err,
                 size_t errlen);
+
+/*
+ * Check spec (NULL: none) and opts->group as listen_open would, without
+ * opening anything (for -t). Returns 0, or -1 with a message in err.
+ */
+int listen_check(const char *spec, const struct listen_opts *opts, char *err,
+                 size_t errlen);
 
 /* True when fd 0 is a listening stream socket (spawn-fcgi). */
 bool listen_fd0(void);

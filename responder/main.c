@@ -35,6 +35,29 @@ struct main_opts {
     size_t nargs;
 };
 
+/* Print text indented by 8 columns, wrapped before column 80. */
+static void
+main_wrap(FILE *f, const char *text)
+{
+    const int width = 72;
+    int col = 0;
+
+    while (*text != '\0') {
+        int w = (int)strcspn(text, " ");
+
+        if (col > 0 && col + 1 + w > width) {
+            fputc('\n', f);
+            col = 0;
+        }
+        fprintf(f, "%s%.*s", col == 0 ? "        " : " ", w, text);
+        col += (col == 0 ? 0 : 1) + w;
+        text += w;
+        while (*text == ' ')
+            text++;
+    }
+    fputc('\n', f);
+}
+
 static void
 main_usage(FILE *f)
 {
@@ -42,37 +65,37 @@ main_usage(FILE *f)
     const struct conf_key *k = conf_keys(&n);
 
     fprintf(f,
-            "Usage: fcgi-authd [-c FILE] [--listen SPEC] [--user-file FILE] "
-            "[--realm TEXT]\n"
-            "                  [--threads N] [OPTION...] [-t] [-V] [-h]\n"
+            "Usage: fcgi-authd [-c FILE] [--listen SPEC] [--user-file FILE]\n"
+            "                  [--realm TEXT] [--threads N] [OPTION...] [-t] "
+            "[-V] [-h]\n"
             "A FastCGI authorizer: answers a web server's \"may this request "
             "pass?\"\nwith 200 or 401 from an htpasswd file.\n\n"
-            "  -c, --config FILE        read settings from FILE (key = "
-            "value)\n"
-            "  -t, --test               check the configuration and the "
-            "files it names, then exit\n"
-            "  -V, --version            print the version and exit\n"
-            "  -h, --help               print this help and exit\n\n"
+            "  -c, --config FILE   read settings from FILE (key = value)\n"
+            "  -t, --test          check the configuration and the files it "
+            "names\n"
+            "  -V, --version       print the version and exit\n"
+            "  -h, --help          print this help and exit\n\n"
             "Settings (each is also a config file key, with '_' for "
             "'-'):\n");
     for (size_t i = 0; i < n; i++) {
-        char opt[64];
+        char opt[64], text[512];
 
         snprintf(opt, sizeof opt, "--%s %s", k[i].name, k[i].arg);
         for (char *p = opt + 2; *p && *p != ' '; p++)
             if (*p == '_')
                 *p = '-';
-        fprintf(f, "      %-24s %s", opt, k[i].help);
-        if (k[i].defval != NULL)
-            fprintf(f, " [%s]", k[i].defval);
-        fputc('\n', f);
+        snprintf(text, sizeof text, "%s%s%s%s", k[i].help,
+                 k[i].defval ? " [" : "", k[i].defval ? k[i].defval : "",
+                 k[i].defval ? "]" : "");
+        fprintf(f, "  %s\n", opt);
+        main_wrap(f, text);
     }
-    fprintf(f,
-            "\nThe command line beats the config file, which beats the "
-            "defaults.\n"
-            "Socket: systemd's LISTEN_FDS, else --listen, else a listening "
-            "socket on fd 0\n(spawn-fcgi). With none of these but "
-            "GATEWAY_INTERFACE set, it answers once\nas a CGI program.\n");
+    fprintf(f, "\nThe command line beats the config file, which beats the "
+               "defaults.\n"
+               "Socket: systemd's LISTEN_FDS, else --listen, else a listening "
+               "socket on fd 0\n(spawn-fcgi). With none of these but "
+               "GATEWAY_INTERFACE set, it answers once\nas a CGI program. "
+               "See fcgi-authd(8) and fcgi-authd.conf(5).\n");
 }
 
 static void
@@ -98,8 +121,8 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
         for (char *p = names[i]; *p; p++)
             if (*p == '_')
                 *p = '-';
-        longopts[nl++] = (struct option){names[i], required_argument, NULL,
-                                         256 + (int)i};
+        longopts[nl++] =
+            (struct option){names[i], required_argument, NULL, 256 + (int)i};
     }
     longopts[nl++] = (struct option){"config", required_argument, NULL, 'c'};
     longopts[nl++] = (struct option){"test", no_argument, NULL, 't'};
@@ -127,13 +150,11 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
                 main_usage(stderr);
                 return 2;
             }
-            o->args[o->nargs++] =
-                (struct main_arg){k[c - 256].name, optarg};
+            o->args[o->nargs++] = (struct main_arg){k[c - 256].name, optarg};
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "fcgi-authd: unexpected argument '%s'\n",
-                argv[optind]);
+        fprintf(stderr, "fcgi-authd: unexpected argument '%s'\n", argv[optind]);
         main_usage(stderr);
         return 2;
     }
@@ -153,8 +174,8 @@ main_configure(const struct main_opts *o, struct conf *conf)
         errors += rc < 0 ? 1 : rc;
     }
     for (size_t i = 0; i < o->nargs; i++)
-        if (conf_set(conf, o->args[i].key, o->args[i].value, NULL, 0,
-                     log_diag, NULL) < 0)
+        if (conf_set(conf, o->args[i].key, o->args[i].value, NULL, 0, log_diag,
+                     NULL) < 0)
             errors++;
     if (errors == 0 && conf->user_file == NULL) {
         log_msg(LOGL_ERROR,
@@ -218,14 +239,18 @@ main(int argc, char **argv)
     log_set_level(conf.log_level);
     users = htpasswd_load(
         conf.user_file,
-        &(struct htpasswd_opts){conf.allow_plaintext, conf.allow_des},
-        log_diag, NULL);
+        &(struct htpasswd_opts){conf.allow_plaintext, conf.allow_des}, log_diag,
+        NULL);
     if (users == NULL)
         goto done;
-    if (htpasswd_usable(users) == 0)
-        log_msg(LOGL_WARN, "%s: no usable entries: every request is denied",
-                conf.user_file);
     if (opts.test_only) {
+        struct listen_opts lo = {conf.socket_mode, conf.socket_group};
+        char err[512];
+
+        if (listen_check(conf.listen, &lo, err, sizeof err) < 0) {
+            log_msg(LOGL_ERROR, "%s", err);
+            goto done;
+        }
         printf("fcgi-authd: configuration OK: %s: %zu users, %zu usable\n",
                conf.user_file, htpasswd_count(users), htpasswd_usable(users));
         status = 0;

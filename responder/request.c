@@ -10,7 +10,10 @@ struct request_field {
     size_t offset; /* of the struct bytes in struct request */
 };
 
-#define FIELD(name, member) {name, offsetof(struct request, member)}
+#define FIELD(name, member)                                                    \
+    {                                                                          \
+        name, offsetof(struct request, member)                                 \
+    }
 static const struct request_field request_fields[] = {
     FIELD("REMOTE_USER", remote_user),
     FIELD("REMOTE_PASSWD", remote_passwd),

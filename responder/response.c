@@ -59,8 +59,8 @@ response_body(int status)
 {
     switch (status) {
     case 400:
-        return "Bad request: the Authorization header does not hold valid "
-               "Basic credentials.\n";
+        return "Bad request: the credentials sent (the Authorization "
+               "header) could not be read as Basic credentials.\n";
     case 401:
         return "Authentication required: this page needs a user name and "
                "password. If you gave them, they were not accepted.\n";
@@ -121,8 +121,7 @@ response_write(const struct decision *d, const struct sink *out)
      * byte here would still split a header, so it is checked again.
      */
     if (d->status == 200 && d->reason == REASON_OK && d->user_len > 0 &&
-        strlen(d->user) == d->user_len &&
-        !util_has_ctl(d->user, d->user_len))
+        strlen(d->user) == d->user_len && !util_has_ctl(d->user, d->user_len))
         n = response_allow(d, buf, sizeof buf);
     else if (d->status == 400 || d->status == 401 || d->status == 403)
         n = response_deny(d, d->status, buf, sizeof buf);

@@ -10,20 +10,20 @@
 #include <stddef.h>
 
 enum hash_kind {
-    HASH_INVALID,  /* not a hash we can check */
-    HASH_LOCKED,   /* starts with '!' or '*': a locked account */
-    HASH_YESCRYPT, /* $y$ */
+    HASH_INVALID,       /* not a hash we can check */
+    HASH_LOCKED,        /* starts with '!' or '*': a locked account */
+    HASH_YESCRYPT,      /* $y$ */
     HASH_GOST_YESCRYPT, /* $gy$ */
-    HASH_SCRYPT,   /* $7$ */
-    HASH_BCRYPT,   /* $2y$ $2b$ $2a$ */
-    HASH_SHA512,   /* $6$ */
-    HASH_SHA256,   /* $5$ */
-    HASH_MD5,      /* $1$ */
-    HASH_APR1,     /* $apr1$ (Apache htpasswd default) */
-    HASH_SHA1,     /* {SHA} base64(sha1(pw)) */
-    HASH_SSHA,     /* {SSHA} base64(sha1(pw salt) salt) (nginx) */
-    HASH_DES,      /* 13 characters of traditional crypt */
-    HASH_PLAIN,    /* {PLAIN}password (nginx) */
+    HASH_SCRYPT,        /* $7$ */
+    HASH_BCRYPT,        /* $2y$ $2b$ $2a$ */
+    HASH_SHA512,        /* $6$ */
+    HASH_SHA256,        /* $5$ */
+    HASH_MD5,           /* $1$ */
+    HASH_APR1,          /* $apr1$ (Apache htpasswd default) */
+    HASH_SHA1,          /* {SHA} base64(sha1(pw)) */
+    HASH_SSHA,          /* {SSHA} base64(sha1(pw salt) salt) (nginx) */
+    HASH_DES,           /* 13 characters of traditional crypt */
+    HASH_PLAIN,         /* {PLAIN}password (nginx) */
 };
 
 enum verify_result {

@@ -40,6 +40,17 @@ expect_eq "-t on a bad config exits 1" 1 $?
 expect_match "bad value named with file:line" "bad.conf:2: threads" "$out"
 expect_match "unknown key named with file:line" "bad.conf:3: unknown key 'colour'" "$out"
 
+# -t: the socket settings are checked too, without opening anything.
+out=$("$FCGI_AUTHD" --user-file "$U" --listen tcp:localhost:9000 -t 2>&1)
+expect_eq "-t with a bad --listen exits 1" 1 $?
+expect_match "-t names the bad address" "bad address 'localhost:9000'" "$out"
+out=$("$FCGI_AUTHD" --user-file "$U" --listen "unix:$T/t.sock" \
+	--socket-group no-such-group-here -t 2>&1)
+expect_eq "-t with an unknown socket group exits 1" 1 $?
+expect_match "-t names the group" "no group 'no-such-group-here'" "$out"
+[ -e "$T/t.sock" ] && not_ok "-t opens no socket" "$T/t.sock exists" ||
+	ok "-t opens no socket"
+
 # -t: no user file.
 out=$("$FCGI_AUTHD" -t 2>&1)
 expect_eq "-t without a user file exits 1" 1 $?

@@ -6,6 +6,7 @@ printf 'Content-Type: text/plain\r\n\r\n'
 echo "SECRET-CGI"
 echo "REMOTE_USER=[${REMOTE_USER-unset}]"
 echo "AUTH_TYPE=[${AUTH_TYPE-unset}]"
+echo "REMOTE_GROUPS=[${REMOTE_GROUPS-unset}]"
 if [ -n "${REMOTE_PASSWD+set}" ]; then
 	echo "REMOTE_PASSWD is set"
 fi

@@ -10,6 +10,19 @@
 #   FIXTURE_USERS   "user:password ..." for every account that must get in
 #   FIXTURE_LOCKED  "user:password" pairs whose hash is locked ("!" prefix)
 # No password contains a blank; each pair splits at its first ':'.
+#
+# make_policy_fixtures DIR (after make_fixtures DIR), for the policy tests,
+# adds two accounts with an expiry date to DIR/users.htpasswd, writes
+# DIR/groups.htgroup (Apache htgroup format) and exports
+#   FIXTURE_EXPIRED "user:password" pairs whose entry expired (expires= in
+#                   the third field, a date long past)
+#   FIXTURE_FUTURE  "user:password" pairs that expire far in the future, so
+#                   they still get in; in no group
+# The groups:
+#   admins: alice
+#   staff:  alice bob carol
+# Everyone else is in no group.  (A separate step, so the user count that
+# other tests check stays what make_fixtures writes.)
 
 # _fixture_ssha PASSWORD DIR: nginx/OpenLDAP {SSHA}:
 # "{SSHA}" base64(sha1(password || salt) || salt), here with 8 salt bytes.
@@ -73,4 +86,29 @@ make_fixtures() {
 	FIXTURE_USERS="$FIXTURE_USERS ivan:ivan-secret zoë:zoë-pass"
 	FIXTURE_LOCKED="heidi:heidi-secret"
 	export FIXTURE_USERS FIXTURE_LOCKED
+}
+
+# shellcheck disable=SC2016 # '$' in the patterns is literal (hash prefixes)
+make_policy_fixtures() {
+	_fix_fx=$1/users.htpasswd
+	[ -f "$_fix_fx" ] || hard_error "make_policy_fixtures: run make_fixtures first"
+	{
+		echo ""
+		echo "# A third field is a comment to nginx and Apache; fcgi-authd reads"
+		echo "# expires= there (00:00 UTC of that day)."
+		echo "olga:$(openssl passwd -6 olga-secret):expires=2001-01-01"
+		echo "pete:$(openssl passwd -6 pete-secret):expires=2099-01-01"
+	} >>"$_fix_fx" || hard_error "could not write $_fix_fx"
+	_fixture_check "$_fix_fx" olga '^\$6\$[^:]*:expires=2001-01-01$'
+	_fixture_check "$_fix_fx" pete '^\$6\$[^:]*:expires=2099-01-01$'
+	{
+		echo "# fcgi-authd test groups, written by tests/integration/fixtures.sh"
+		echo "admins: alice"
+		echo "staff: alice bob carol"
+	} >"$1/groups.htgroup" || hard_error "could not write $1/groups.htgroup"
+	chmod 0644 "$1/groups.htgroup"
+
+	FIXTURE_EXPIRED="olga:olga-secret"
+	FIXTURE_FUTURE="pete:pete-secret"
+	export FIXTURE_EXPIRED FIXTURE_FUTURE
 }

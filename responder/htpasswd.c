@@ -110,6 +110,8 @@ struct line {
     size_t ulen;
     const char *hash;
     size_t hlen;
+    const char *comment; /* after the hash's ':', or NULL */
+    size_t clen;
 };
 
 static bool
@@ -168,6 +170,8 @@ parse_line(const char *p, size_t n, struct line *out, const char **why)
     out->hash = colon + 1;
     hend = memchr(out->hash, ':', (size_t)(p + n - out->hash));
     out->hlen = (size_t)((hend != NULL ? hend : p + n) - out->hash);
+    out->comment = hend != NULL ? hend + 1 : NULL;
+    out->clen = hend != NULL ? (size_t)(p + n - out->comment) : 0;
     if (util_has_ctl(out->hash, out->hlen)) {
         *why = "control character in the password hash";
         return LINE_BAD;
@@ -333,6 +337,33 @@ unusable_reason(enum hash_kind kind, size_t hlen,
     }
 }
 
+/*
+ * The "expires=" word of a comment field: 0 and *at = 0 when there is none,
+ * 0 and *at set when it reads, -1 when it does not.
+ */
+static int
+comment_expiry(const char *c, size_t n, long long *at)
+{
+    static const char key[] = "expires=";
+    const size_t klen = sizeof key - 1;
+    size_t i = 0;
+
+    *at = 0;
+    while (i < n) {
+        size_t start, w;
+
+        while (i < n && (c[i] == ' ' || c[i] == '\t' || c[i] == ','))
+            i++;
+        start = i;
+        while (i < n && c[i] != ' ' && c[i] != '\t' && c[i] != ',')
+            i++;
+        w = i - start;
+        if (w >= klen && memcmp(c + start, key, klen) == 0)
+            return util_parse_utc(c + start + klen, w - klen, at);
+    }
+    return 0;
+}
+
 /* Add the entry of line lineno, or warn about a repeated user. */
 static void
 table_add(struct htpasswd *h, const struct line *l, unsigned lineno,
@@ -357,6 +388,9 @@ table_add(struct htpasswd *h, const struct line *l, unsigned lineno,
     e->kind = verify_classify(l->hash, l->hlen);
     e->line = lineno;
     why = unusable_reason(e->kind, l->hlen, opts);
+    if (why == NULL && comment_expiry(l->comment, l->clen, &e->expires) < 0)
+        why = "unreadable expires= (expected YYYY-MM-DD or "
+              "YYYY-MM-DDTHH:MM:SSZ, UTC)";
     e->usable = why == NULL;
     if (why != NULL)
         report(rep, LOGL_WARN, lineno, "user '%.*s': %s", (int)l->ulen, l->user,

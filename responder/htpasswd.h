@@ -27,7 +27,8 @@ struct htpasswd_entry {
     const char *hash; /* NUL-terminated */
     size_t hash_len;
     enum hash_kind kind;
-    bool usable; /* false: the entry never matches (warned at load) */
+    bool usable;       /* false: the entry never matches (warned at load) */
+    long long expires; /* seconds since the epoch; 0: never */
     unsigned line;
 };
 
@@ -35,7 +36,9 @@ struct htpasswd;
 
 /*
  * Parse data[0..len) (the contents of the file called name, used in
- * diagnostics). Lines: "user:hash", optionally ":comment..." after it;
+ * diagnostics). Lines: "user:hash", optionally ":comment..." after it; a
+ * word "expires=YYYY-MM-DD" or "expires=YYYY-MM-DDTHH:MM:SSZ" (UTC) in the
+ * comment sets the entry's expiry (an unreadable one makes it unusable);
  * '#' comments and blank lines skipped; CRLF accepted. A malformed line
  * (no ':', empty user, user longer than HTPASSWD_USER_MAX, control bytes,
  * line longer than HTPASSWD_LINE_MAX) is an error: diag is told with the

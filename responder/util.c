@@ -105,6 +105,55 @@ util_has_ctl(const char *p, size_t n)
     return false;
 }
 
+/* The fixed-width decimal field s[0..w) into *out; 0 or -1. */
+static int
+util_digits(const char *s, size_t w, unsigned long min, unsigned long max,
+            unsigned long *out)
+{
+    return util_parse_ulong(s, w, min, max, out);
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian, y >= 1970). */
+static long long
+util_days(unsigned long y, unsigned long m, unsigned long d)
+{
+    /* Count March-based years so the leap day ends the year. */
+    long long yy = (long long)y - (m <= 2);
+    long long era = yy / 400;
+    long long yoe = yy - era * 400;
+    long long mp = ((long long)m + 9) % 12;
+    long long doy = (153 * mp + 2) / 5 + (long long)d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    return era * 146097 + doe - 719468;
+}
+
+int
+util_parse_utc(const char *s, size_t n, long long *out)
+{
+    static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30,
+                                          31, 31, 30, 31, 30, 31};
+    unsigned long y, m, d, hh = 0, mm = 0, ss = 0;
+
+    if ((n != 10 && n != 20) || s[4] != '-' || s[7] != '-')
+        return -1;
+    if (util_digits(s, 4, 1970, 9999, &y) < 0 ||
+        util_digits(s + 5, 2, 1, 12, &m) < 0 ||
+        util_digits(s + 8, 2, 1, mdays[m - 1], &d) < 0)
+        return -1;
+    if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+        return -1;
+    if (n == 20) {
+        if (s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' ||
+            util_digits(s + 11, 2, 0, 23, &hh) < 0 ||
+            util_digits(s + 14, 2, 0, 59, &mm) < 0 ||
+            util_digits(s + 17, 2, 0, 59, &ss) < 0)
+            return -1;
+    }
+    *out = util_days(y, m, d) * 86400 + (long long)(hh * 3600 + mm * 60 + ss);
+    return 0;
+}
+
 int
 util_random(void *buf, size_t n)
 {

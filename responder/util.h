@@ -41,6 +41,14 @@ bool util_bytes_ieq(struct bytes a, const char *lit);
 /* True when b holds a byte < 0x20 or 0x7f. */
 bool util_has_ctl(const char *p, size_t n);
 
+/*
+ * Parse s[0..n) as a UTC moment: "YYYY-MM-DD" (00:00:00 of that day) or
+ * "YYYY-MM-DDTHH:MM:SSZ", years 1970 to 9999, every field range-checked
+ * (February 30th is refused). Returns 0 and sets *out to seconds since the
+ * epoch, or -1.
+ */
+int util_parse_utc(const char *s, size_t n, long long *out);
+
 /* Fill buf with n bytes from the kernel's CSPRNG. Returns 0 or -1. */
 int util_random(void *buf, size_t n);
 

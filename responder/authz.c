@@ -2,10 +2,13 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "authz.h"
 #include "basic.h"
 #include "log.h"
+#include "path.h"
+#include "policy.h"
 
 static const char *const authz_reason_names[] = {
     [REASON_OK] = "ok",
@@ -14,6 +17,8 @@ static const char *const authz_reason_names[] = {
     [REASON_UNKNOWN_USER] = "unknown_user",
     [REASON_BAD_PASSWORD] = "bad_password",
     [REASON_LOCKED] = "locked",
+    [REASON_EXPIRED] = "expired",
+    [REASON_FORBIDDEN] = "forbidden",
     [REASON_UNUSABLE] = "unusable_entry",
     [REASON_MISCONFIGURED] = "misconfigured",
     [REASON_INTERNAL] = "internal",
@@ -88,37 +93,122 @@ authz_credentials(const struct request *r, struct basic_cred *cred)
     return basic_parse(r->authorization.p, r->authorization.n, cred);
 }
 
+/* What one request is judged by, chosen from the snapshot and params. */
+struct authz_scope {
+    const struct snap_profile *profile;
+    struct rule extra; /* AUTH_REQUIRE */
+    bool has_extra;
+};
+
+/* Append a group name to d->groups ("a,b"); whole names only. */
+static void
+authz_add_group(void *ctx, const char *name, size_t n)
+{
+    struct decision *d = ctx;
+    size_t need = n + (d->groups_len > 0);
+
+    if (d->groups_len + need >= sizeof d->groups) {
+        log_msg(LOGL_WARN,
+                "user's groups exceed %d bytes: REMOTE_GROUPS is cut short",
+                AUTHZ_GROUPS_MAX);
+        return;
+    }
+    if (d->groups_len > 0)
+        d->groups[d->groups_len++] = ',';
+    memcpy(d->groups + d->groups_len, name, n);
+    d->groups_len += n;
+    d->groups[d->groups_len] = '\0';
+}
+
+/*
+ * The one place a decision becomes 200: the user is authenticated (and in
+ * d->user) and every rule passed.
+ */
+static void
+authz_allow(struct decision *d, const struct snap_profile *p)
+{
+    d->status = 200;
+    d->reason = REASON_OK;
+    d->groups_len = 0;
+    d->groups[0] = '\0';
+    htgroup_each_group(p->groups, d->user, d->user_len, authz_add_group, d);
+}
+
+/* Every [path] rule covering the request must pass (all when unclear). */
+static bool
+authz_paths_allow(const struct snapshot *snap, const struct request *r,
+                  struct bytes user, const struct htgroup *groups)
+{
+    char norm[PATH_NORM_MAX + 1];
+    size_t n = 0;
+    bool clear;
+
+    if (snap->npaths == 0)
+        return true;
+    clear =
+        r->has_request_uri && path_normalize(r->request_uri.p, r->request_uri.n,
+                                             norm, sizeof norm, &n) == PATH_OK;
+    for (size_t i = 0; i < snap->npaths; i++) {
+        const struct snap_path *sp = &snap->paths[i];
+
+        if (clear && !path_under(norm, n, sp->prefix, sp->len))
+            continue;
+        if (!rule_allows(&sp->require, user, groups))
+            return false;
+    }
+    return true;
+}
+
+/* The user in d is authenticated: apply the rules; fills d. */
+static void
+authz_policy(const struct authz_ctx *ctx, const struct authz_scope *sc,
+             const struct request *r, struct decision *d)
+{
+    const struct snap_profile *p = sc->profile;
+    struct bytes user = {d->user, d->user_len};
+
+    if (rule_allows(&p->require, user, p->groups) &&
+        (!sc->has_extra || rule_allows(&sc->extra, user, p->groups)) &&
+        authz_paths_allow(ctx->snap, r, user, p->groups))
+        authz_allow(d, p);
+    else
+        authz_deny(d, 403, REASON_FORBIDDEN);
+}
+
 /* Look the user up and check the password; fills d. */
 static void
-authz_check(const struct authz_ctx *ctx, struct verify_ctx *vctx,
+authz_check(const struct authz_ctx *ctx, const struct authz_scope *sc,
+            const struct request *r, struct verify_ctx *vctx,
             const struct basic_cred *cred, struct decision *d)
 {
+    const struct htpasswd *users = sc->profile->users;
     const struct htpasswd_entry *e = NULL;
     struct bytes pw = cred->password;
     enum verify_result vr;
 
     if (cred->user.n <= HTPASSWD_USER_MAX)
-        e = htpasswd_lookup(ctx->users, cred->user.p, cred->user.n);
+        e = htpasswd_lookup(users, cred->user.p, cred->user.n);
     d->user_known = e != NULL;
-    if (e == NULL || !e->usable) {
+    if (e == NULL || !e->usable ||
+        (e->expires != 0 && (long long)time(NULL) >= e->expires)) {
         /* Unknown users and dead entries cost as much as a real check. */
         vr = verify_dummy(vctx, pw.p, pw.n);
         if (vr == VERIFY_ERROR)
             authz_deny(d, 500, REASON_INTERNAL);
         else if (e == NULL)
             authz_deny(d, 401, REASON_UNKNOWN_USER);
+        else if (e->kind == HASH_LOCKED)
+            authz_deny(d, 401, REASON_LOCKED);
+        else if (e->usable)
+            authz_deny(d, 401, REASON_EXPIRED);
         else
-            authz_deny(d, 401,
-                       e->kind == HASH_LOCKED ? REASON_LOCKED
-                                              : REASON_UNUSABLE);
+            authz_deny(d, 401, REASON_UNUSABLE);
         return;
     }
     vr = verify_password(vctx, e->kind, e->hash, pw.p, pw.n);
     switch (vr) {
     case VERIFY_OK:
-        /* The only place a decision becomes 200. */
-        d->status = 200;
-        d->reason = REASON_OK;
+        authz_policy(ctx, sc, r, d);
         return;
     case VERIFY_MISMATCH:
         authz_deny(d, 401, REASON_BAD_PASSWORD);
@@ -132,17 +222,113 @@ authz_check(const struct authz_ctx *ctx, struct verify_ctx *vctx,
     authz_deny(d, 500, REASON_INTERNAL);
 }
 
+/*
+ * Profile, realm and extra rule from the admin's parameters. Returns false
+ * (d filled with a 500) when they name what does not exist or do not parse:
+ * a configuration error, never an allow.
+ */
+static bool
+authz_scope(const struct authz_ctx *ctx, const struct request *r,
+            struct authz_scope *sc, struct decision *d)
+{
+    const struct snapshot *snap = ctx->snap;
+    char err[200];
+
+    sc->profile = &snap->profiles[0];
+    if (r->has_auth_profile) {
+        sc->profile =
+            snapshot_profile(snap, r->auth_profile.p, r->auth_profile.n);
+        if (sc->profile == NULL) {
+            log_msg(LOGL_ERROR, "AUTH_PROFILE names no [profile] section");
+            goto misconfigured;
+        }
+    }
+    d->profile = sc->profile->name;
+    d->realm = sc->profile->realm;
+    if (r->has_auth_realm) {
+        if (r->auth_realm.n == 0 || r->auth_realm.n > CONF_REALM_MAX ||
+            util_has_ctl(r->auth_realm.p, r->auth_realm.n)) {
+            log_msg(LOGL_ERROR,
+                    "AUTH_REALM: expected 1 to %d printable "
+                    "bytes",
+                    CONF_REALM_MAX);
+            goto misconfigured;
+        }
+        /* The value is the rest of a NUL-terminated "NAME=VALUE". */
+        d->realm = r->auth_realm.p;
+    }
+    sc->has_extra = r->has_auth_require;
+    if (sc->has_extra && rule_parse(&sc->extra, r->auth_require.p,
+                                    r->auth_require.n, err, sizeof err) < 0) {
+        log_msg(LOGL_ERROR, "AUTH_REQUIRE: %s", err);
+        goto misconfigured;
+    }
+    if (sc->profile->users == NULL) {
+        log_msg(LOGL_ERROR,
+                "profile '%s' has no user file (set user_file, "
+                "or pass AUTH_PROFILE)",
+                sc->profile->name);
+        goto misconfigured;
+    }
+    return true;
+misconfigured:
+    authz_deny(d, 500, REASON_MISCONFIGURED);
+    return false;
+}
+
+/*
+ * Apache's authz step (FCGI_APACHE_ROLE=AUTHORIZER): Apache already
+ * authenticated REMOTE_USER; answer the rules alone, when enabled.
+ */
+static void
+authz_apache_authz(const struct authz_ctx *ctx, const struct authz_scope *sc,
+                   const struct request *r, struct decision *d)
+{
+    const struct htpasswd_entry *e;
+    struct bytes u = r->remote_user;
+
+    if (!ctx->snap->apache_authz) {
+        log_msg(LOGL_ERROR, "Apache asks in its authz step "
+                            "(FCGI_APACHE_ROLE=AUTHORIZER): set apache_authz "
+                            "= yes to answer it");
+        authz_deny(d, 500, REASON_MISCONFIGURED);
+        return;
+    }
+    if (!r->has_remote_user || u.n == 0 || u.n > HTPASSWD_USER_MAX ||
+        util_has_ctl(u.p, u.n)) {
+        authz_deny(d, 500, REASON_MISCONFIGURED);
+        return;
+    }
+    authz_claim(d, u);
+    d->user_known = true; /* Apache authenticated it */
+    /*
+     * Apache does not read a locked '!' prefix the same way, nor the
+     * expires= field: an account our user file has ended stays ended.
+     */
+    e = htpasswd_lookup(sc->profile->users, u.p, u.n);
+    if (e != NULL && e->kind == HASH_LOCKED) {
+        authz_deny(d, 403, REASON_LOCKED);
+        return;
+    }
+    if (e != NULL && e->expires != 0 && (long long)time(NULL) >= e->expires) {
+        authz_deny(d, 403, REASON_EXPIRED);
+        return;
+    }
+    authz_policy(ctx, sc, r, d);
+}
+
 void
 authz_decide(const struct authz_ctx *ctx, const struct request *r,
              struct verify_ctx *vctx, struct decision *d)
 {
     struct basic_cred cred;
+    struct authz_scope sc;
 
     memset(d, 0, sizeof *d);
     d->status = 500;
     d->reason = REASON_INTERNAL;
     d->role = r->role;
-    d->realm = ctx->realm;
+    d->no_body = r->apache != APACHE_NONE;
     d->client = r->remote_addr;
     d->uri = r->request_uri;
 
@@ -150,13 +336,19 @@ authz_decide(const struct authz_ctx *ctx, const struct request *r,
         authz_deny(d, 500, REASON_MISCONFIGURED);
         return;
     }
-    if (r->apache == APACHE_AUTHORIZER) {
-        /* XXX: Apache's authz mode needs rules; until then, fail closed. */
-        authz_deny(d, 500, REASON_MISCONFIGURED);
+    if (ctx->snap == NULL || ctx->snap->nprofiles == 0) {
+        authz_deny(d, 500, REASON_INTERNAL);
         return;
     }
+    d->realm = ctx->snap->profiles[0].realm;
     if (r->invalid) {
         authz_malformed(d);
+        return;
+    }
+    if (!authz_scope(ctx, r, &sc, d))
+        return;
+    if (r->apache == APACHE_AUTHORIZER) {
+        authz_apache_authz(ctx, &sc, r, d);
         return;
     }
     switch (authz_credentials(r, &cred)) {
@@ -168,10 +360,7 @@ authz_decide(const struct authz_ctx *ctx, const struct request *r,
         break;
     case BASIC_OK:
         authz_claim(d, cred.user);
-        if (ctx->users == NULL)
-            authz_deny(d, 500, REASON_INTERNAL);
-        else
-            authz_check(ctx, vctx, &cred, d);
+        authz_check(ctx, &sc, r, vctx, &cred, d);
         break;
     }
     basic_cred_wipe(&cred);
@@ -211,8 +400,9 @@ authz_log(const struct decision *d)
         log_append_quoted(line, sizeof line, &len, d->client, 64);
     }
     n = snprintf(line + len, sizeof line - len,
-                 " status=%d reason=%s role=%s user=", d->status,
-                 authz_reason_name(d->reason), request_role_name(d->role));
+                 " status=%d reason=%s role=%s profile=%s user=", d->status,
+                 authz_reason_name(d->reason), request_role_name(d->role),
+                 d->profile ? d->profile : "-");
     if (n > 0 && (size_t)n < sizeof line - len)
         len += (size_t)n;
     if (d->user_known)

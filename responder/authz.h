@@ -9,7 +9,11 @@
 
 #include "htpasswd.h"
 #include "request.h"
+#include "snapshot.h"
 #include "verify.h"
+
+/* Room for Variable-REMOTE_GROUPS ("g1,g2,..."). */
+#define AUTHZ_GROUPS_MAX 1024
 
 enum authz_reason {
     REASON_OK,
@@ -18,6 +22,8 @@ enum authz_reason {
     REASON_UNKNOWN_USER,
     REASON_BAD_PASSWORD,
     REASON_LOCKED,        /* the entry is a locked account */
+    REASON_EXPIRED,       /* the entry's expires= has passed */
+    REASON_FORBIDDEN,     /* authenticated, but the rules say no: 403 */
     REASON_UNUSABLE,      /* the stored entry can never match */
     REASON_MISCONFIGURED, /* a role or mode the server should not send */
     REASON_INTERNAL,      /* our failure: fail closed */
@@ -25,8 +31,7 @@ enum authz_reason {
 
 /* What authz needs from the configuration, fixed while serving. */
 struct authz_ctx {
-    const struct htpasswd *users;
-    const char *realm;
+    const struct snapshot *snap;
 };
 
 struct decision {
@@ -37,14 +42,29 @@ struct decision {
     char user[HTPASSWD_USER_MAX + 1]; /* verified user on 200; else the claim */
     size_t user_len;
     bool user_known;     /* the claim names an entry of the user file */
+    const char *profile; /* name of the profile used, or NULL */
+    /*
+     * Apache's check_authn hands a denial body to ap_custom_response(),
+     * which takes text not starting with '"' for a URL to redirect to (a
+     * 500 here): denials to Apache go without a body.
+     */
+    bool no_body;
+    char groups[AUTHZ_GROUPS_MAX]; /* on 200: the user's groups, "a,b" */
+    size_t groups_len;
     struct bytes client; /* REMOTE_ADDR, for the log */
     struct bytes uri;    /* REQUEST_URI, for the log */
 };
 
 /*
  * Decide on r. Always fills *d; d->status is 200 only when a password was
- * verified against the user file (reason REASON_OK). Status choice follows
- * the role: malformed credentials are 400 for authorizers and CGI, 401 for
+ * verified against the user file (or, in Apache's authz mode, Apache
+ * vouched for REMOTE_USER) and every rule that applies passed (reason
+ * REASON_OK). The profile is AUTH_PROFILE's (an unknown one is 500) or the
+ * default; AUTH_REALM replaces its realm, AUTH_REQUIRE adds a rule that
+ * must pass too, as must every [path] rule whose prefix covers the
+ * normalised REQUEST_URI (all of them when it cannot be normalised).
+ * Authenticated but refused by a rule: 403. Status choice follows the role:
+ * malformed credentials are 400 for authorizers and CGI, 401 for
  * responders (nginx turns any status but 2xx/401/403 into 500).
  */
 void authz_decide(const struct authz_ctx *ctx, const struct request *r,

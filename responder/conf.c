@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "path.h"
+#include "policy.h"
 #include "util.h"
 
 /* Largest config file read. */
@@ -18,15 +20,22 @@
 /* Longest line and value. */
 #define CONF_LINE_MAX 4096
 
-#define OFF(m) offsetof(struct conf, m)
+#define OFF(m) offsetof(struct conf, m), 0, CONF_GLOBAL
+#define POFF(m)                                                                \
+    offsetof(struct conf, m), offsetof(struct conf_profile, m), CONF_PROFILE
 static const struct conf_key conf_table[] = {
     {"listen", OFF(listen), CONF_STRING, NULL, "SPEC",
      "where to listen: unix:/path, tcp:127.0.0.1:PORT or tcp6:[::1]:PORT "
      "(default: the socket from systemd, else fd 0)"},
-    {"user_file", OFF(user_file), CONF_STRING, NULL, "FILE",
+    {"user_file", POFF(user_file), CONF_STRING, NULL, "FILE",
      "htpasswd file with the users"},
-    {"realm", OFF(realm), CONF_REALM, "Restricted", "TEXT",
+    {"group_file", POFF(group_file), CONF_STRING, NULL, "FILE",
+     "group file (\"group: user1 user2\") for group rules"},
+    {"realm", POFF(realm), CONF_REALM, "Restricted", "TEXT",
      "realm in the Basic challenge"},
+    {"require", POFF(require), CONF_RULE, "valid-user", "RULE",
+     "who may pass: valid-user, user NAME..., group NAME..., joined by | "
+     "(any) or & (all)"},
     {"threads", OFF(threads), CONF_UINT, "0", "N",
      "worker threads (0: one per CPU, at most 256)"},
     {"socket_mode", OFF(socket_mode), CONF_MODE, "0660", "MODE",
@@ -37,9 +46,13 @@ static const struct conf_key conf_table[] = {
      "accept {PLAIN} entries in the user file"},
     {"allow_des", OFF(allow_des), CONF_BOOL, "no", "yes|no",
      "accept traditional DES crypt entries in the user file"},
+    {"apache_authz", OFF(apache_authz), CONF_BOOL, "no", "yes|no",
+     "answer Apache's authz step (FCGI_APACHE_ROLE=AUTHORIZER) from the "
+     "rules"},
     {"log_level", OFF(log_level), CONF_LOGLEVEL, "info", "LEVEL",
      "error, warning, info or debug"},
 };
+#undef POFF
 #undef OFF
 #define CONF_NKEYS (sizeof conf_table / sizeof conf_table[0])
 
@@ -140,26 +153,30 @@ conf_set_string(char **dst, const char *value)
     return 0;
 }
 
-int
-conf_set(struct conf *c, const char *key, const char *value, const char *file,
-         unsigned line, diag_fn *diag, void *ctx)
+/* Store value, of k's type, at m. */
+static int
+conf_store(const struct conf_key *k, void *m, const char *value,
+           const char *file, unsigned line, diag_fn *diag, void *ctx)
 {
-    const struct conf_key *k = conf_find(key);
     size_t vlen = strlen(value);
     unsigned long ul;
-    void *m;
 
-    if (k == NULL) {
-        conf_err(diag, ctx, file, line, "unknown key '%s'", key);
-        return -1;
-    }
-    m = (char *)c + k->offset;
     if (util_has_ctl(value, vlen)) {
         conf_err(diag, ctx, file, line, "%s: control characters in value",
                  k->name);
         return -1;
     }
     switch (k->type) {
+    case CONF_RULE: {
+        struct rule r;
+        char err[200];
+
+        if (rule_parse(&r, value, vlen, err, sizeof err) < 0) {
+            conf_err(diag, ctx, file, line, "%s: %s", k->name, err);
+            return -1;
+        }
+        break;
+    }
     case CONF_REALM:
         if (vlen == 0 || vlen > CONF_REALM_MAX) {
             conf_err(diag, ctx, file, line,
@@ -167,17 +184,13 @@ conf_set(struct conf *c, const char *key, const char *value, const char *file,
                      CONF_REALM_MAX, vlen);
             return -1;
         }
-        /* fall through */
+        break;
     case CONF_STRING:
         if (vlen == 0) {
             conf_err(diag, ctx, file, line, "%s: empty value", k->name);
             return -1;
         }
-        if (conf_set_string(m, value) < 0) {
-            conf_err(diag, ctx, file, line, "%s: out of memory", k->name);
-            return -1;
-        }
-        return 0;
+        break;
     case CONF_UINT:
         if (util_parse_ulong(value, vlen, 0, 256, &ul) < 0) {
             conf_err(diag, ctx, file, line,
@@ -218,7 +231,25 @@ conf_set(struct conf *c, const char *key, const char *value, const char *file,
         }
         return 0;
     }
-    return -1;
+    /* The string types. */
+    if (conf_set_string(m, value) < 0) {
+        conf_err(diag, ctx, file, line, "%s: out of memory", k->name);
+        return -1;
+    }
+    return 0;
+}
+
+int
+conf_set(struct conf *c, const char *key, const char *value, const char *file,
+         unsigned line, diag_fn *diag, void *ctx)
+{
+    const struct conf_key *k = conf_find(key);
+
+    if (k == NULL) {
+        conf_err(diag, ctx, file, line, "unknown key '%s'", key);
+        return -1;
+    }
+    return conf_store(k, (char *)c + k->offset, value, file, line, diag, ctx);
 }
 
 void
@@ -236,8 +267,25 @@ conf_free(struct conf *c)
 {
     free(c->listen);
     free(c->user_file);
+    free(c->group_file);
     free(c->realm);
+    free(c->require);
     free(c->socket_group);
+    for (size_t i = 0; i < c->nprofiles; i++) {
+        struct conf_profile *p = &c->profiles[i];
+
+        free(p->name);
+        free(p->user_file);
+        free(p->group_file);
+        free(p->realm);
+        free(p->require);
+    }
+    free(c->profiles);
+    for (size_t i = 0; i < c->npaths; i++) {
+        free(c->paths[i].prefix);
+        free(c->paths[i].require);
+    }
+    free(c->paths);
     memset(c, 0, sizeof *c);
 }
 
@@ -247,10 +295,189 @@ conf_space(char ch)
     return ch == ' ' || ch == '\t';
 }
 
+/* Which section the lines being parsed belong to. */
+struct conf_section {
+    enum { SEC_TOP, SEC_PROFILE, SEC_PATH, SEC_BAD } kind;
+    size_t index;
+};
+
+static bool
+conf_profile_name_ok(const char *n)
+{
+    size_t len = strlen(n);
+
+    if (len == 0 || len > 64)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
+              (n[i] >= '0' && n[i] <= '9') || n[i] == '.' || n[i] == '_' ||
+              n[i] == '-'))
+            return false;
+    return true;
+}
+
+/* Grow *arr (of *n elements of size sz) by one zeroed element. */
+static void *
+conf_grow(void *arr, size_t *n, size_t sz)
+{
+    char *p = realloc(arr, (*n + 1) * sz);
+
+    if (p == NULL)
+        return NULL;
+    memset(p + *n * sz, 0, sz);
+    (*n)++;
+    return p;
+}
+
+static int
+conf_new_profile(struct conf *c, const char *arg, struct conf_section *sec,
+                 const char *name, unsigned lineno, diag_fn *diag, void *ctx)
+{
+    struct conf_profile *p;
+
+    if (!conf_profile_name_ok(arg)) {
+        conf_err(diag, ctx, name, lineno,
+                 "profile name '%s': expected 1 to 64 letters, digits, '.', "
+                 "'_' or '-'",
+                 arg);
+        return -1;
+    }
+    for (size_t i = 0; i < c->nprofiles; i++) {
+        if (strcmp(c->profiles[i].name, arg) == 0) {
+            conf_err(diag, ctx, name, lineno,
+                     "profile '%s' already defined on line %u", arg,
+                     c->profiles[i].line);
+            return -1;
+        }
+    }
+    p = conf_grow(c->profiles, &c->nprofiles, sizeof *p);
+    if (p == NULL)
+        goto nomem;
+    c->profiles = p;
+    p = &c->profiles[c->nprofiles - 1];
+    p->line = lineno;
+    p->name = strdup(arg);
+    if (p->name == NULL)
+        goto nomem;
+    *sec = (struct conf_section){SEC_PROFILE, c->nprofiles - 1};
+    return 0;
+nomem:
+    conf_err(diag, ctx, name, lineno, "out of memory");
+    return -1;
+}
+
+static int
+conf_new_path(struct conf *c, const char *arg, struct conf_section *sec,
+              const char *name, unsigned lineno, diag_fn *diag, void *ctx)
+{
+    char norm[PATH_NORM_MAX + 1];
+    struct conf_path *p;
+    size_t n;
+
+    if (arg[0] != '/' || strpbrk(arg, "?#") != NULL ||
+        path_normalize(arg, strlen(arg), norm, sizeof norm, &n) != PATH_OK) {
+        conf_err(diag, ctx, name, lineno,
+                 "path '%s': expected a plain path starting with '/' (no "
+                 "'?', '#', '..' or broken %%-escapes)",
+                 arg);
+        return -1;
+    }
+    p = conf_grow(c->paths, &c->npaths, sizeof *p);
+    if (p == NULL)
+        goto nomem;
+    c->paths = p;
+    p = &c->paths[c->npaths - 1];
+    p->line = lineno;
+    p->prefix = strdup(norm);
+    if (p->prefix == NULL)
+        goto nomem;
+    *sec = (struct conf_section){SEC_PATH, c->npaths - 1};
+    return 0;
+nomem:
+    conf_err(diag, ctx, name, lineno, "out of memory");
+    return -1;
+}
+
+/* "[profile NAME]" or "[path /prefix]": switch *sec to it. */
+static int
+conf_section(struct conf *c, char *s, struct conf_section *sec,
+             const char *name, unsigned lineno, diag_fn *diag, void *ctx)
+{
+    char *close = strchr(s, ']'), *kind, *arg, *end;
+
+    sec->kind = SEC_BAD;
+    if (close == NULL) {
+        conf_err(diag, ctx, name, lineno, "section header without ']'");
+        return -1;
+    }
+    for (end = close + 1; conf_space(*end); end++)
+        ;
+    if (*end != '\0' && *end != '#') {
+        conf_err(diag, ctx, name, lineno, "text after the section header");
+        return -1;
+    }
+    *close = '\0';
+    for (kind = s + 1; conf_space(*kind); kind++)
+        ;
+    for (arg = kind; *arg != '\0' && !conf_space(*arg); arg++)
+        ;
+    if (*arg != '\0')
+        *arg++ = '\0';
+    while (conf_space(*arg))
+        arg++;
+    for (end = arg + strlen(arg); end > arg && conf_space(end[-1]); end--)
+        ;
+    *end = '\0';
+    if (strcmp(kind, "profile") == 0)
+        return conf_new_profile(c, arg, sec, name, lineno, diag, ctx);
+    if (strcmp(kind, "path") == 0)
+        return conf_new_path(c, arg, sec, name, lineno, diag, ctx);
+    conf_err(diag, ctx, name, lineno,
+             "unknown section '[%s]': expected [profile NAME] or [path "
+             "/prefix]",
+             kind);
+    return -1;
+}
+
+/* Apply key = value in the current section. */
+static int
+conf_section_set(struct conf *c, const struct conf_section *sec,
+                 const char *key, const char *value, const char *name,
+                 unsigned lineno, diag_fn *diag, void *ctx)
+{
+    const struct conf_key *k;
+
+    if (sec->kind == SEC_TOP)
+        return conf_set(c, key, value, name, lineno, diag, ctx);
+    if (sec->kind == SEC_BAD)
+        return -1; /* the header was already reported */
+    k = conf_find(key);
+    if (k == NULL) {
+        conf_err(diag, ctx, name, lineno, "unknown key '%s'", key);
+        return -1;
+    }
+    if (sec->kind == SEC_PATH) {
+        if (strcmp(k->name, "require") != 0) {
+            conf_err(diag, ctx, name, lineno,
+                     "%s: a [path] section takes only 'require'", key);
+            return -1;
+        }
+        return conf_store(k, &c->paths[sec->index].require, value, name, lineno,
+                          diag, ctx);
+    }
+    if (k->scope != CONF_PROFILE) {
+        conf_err(diag, ctx, name, lineno,
+                 "%s: a global key, set it before the first section", key);
+        return -1;
+    }
+    return conf_store(k, (char *)&c->profiles[sec->index] + k->poffset, value,
+                      name, lineno, diag, ctx);
+}
+
 /* Parse one line (no newline, NUL-terminated in place); 0 or -1. */
 static int
-conf_line(struct conf *c, const char *name, unsigned lineno, char *s,
-          diag_fn *diag, void *ctx)
+conf_line(struct conf *c, struct conf_section *sec, const char *name,
+          unsigned lineno, char *s, diag_fn *diag, void *ctx)
 {
     char *key, *value, *eq, *end;
 
@@ -258,6 +485,8 @@ conf_line(struct conf *c, const char *name, unsigned lineno, char *s,
         s++;
     if (*s == '\0' || *s == '#')
         return 0;
+    if (*s == '[')
+        return conf_section(c, s, sec, name, lineno, diag, ctx);
     eq = strchr(s, '=');
     if (eq == NULL) {
         conf_err(diag, ctx, name, lineno, "expected 'key = value'");
@@ -307,7 +536,7 @@ conf_line(struct conf *c, const char *name, unsigned lineno, char *s,
                  "unknown key '%s' (file keys use '_', as in user_file)", key);
         return -1;
     }
-    return conf_set(c, key, value, name, lineno, diag, ctx);
+    return conf_section_set(c, sec, key, value, name, lineno, diag, ctx);
 }
 
 int
@@ -315,6 +544,7 @@ conf_parse(struct conf *c, const char *name, const char *data, size_t len,
            diag_fn *diag, void *ctx)
 {
     char line[CONF_LINE_MAX + 1];
+    struct conf_section sec = {SEC_TOP, 0};
     unsigned lineno = 0;
     int errors = 0;
     size_t pos = 0;
@@ -336,7 +566,7 @@ conf_parse(struct conf *c, const char *name, const char *data, size_t len,
         } else {
             memcpy(line, data + pos, n);
             line[n] = '\0';
-            if (conf_line(c, name, lineno, line, diag, ctx) < 0)
+            if (conf_line(c, &sec, name, lineno, line, diag, ctx) < 0)
                 errors++;
         }
         pos += (nl ? (size_t)(nl - (data + pos)) + 1 : len - pos);

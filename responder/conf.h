@@ -13,16 +13,44 @@
 /* Longest realm accepted. */
 #define CONF_REALM_MAX 200
 
+/*
+ * A [profile NAME] section. Unset (NULL) members inherit the top-level
+ * value, which is the default profile.
+ */
+struct conf_profile {
+    char *name;
+    char *user_file;
+    char *group_file;
+    char *realm;
+    char *require;
+    unsigned line; /* of the section header */
+};
+
+/* A [path /prefix] section: a rule for every request under the prefix. */
+struct conf_path {
+    char *prefix; /* normalised with path_normalize */
+    char *require;
+    unsigned line;
+};
+
 struct conf {
     char *listen;         /* unix:/path, tcp:ADDR:PORT, tcp6:[ADDR]:PORT */
-    char *user_file;      /* htpasswd file */
-    char *realm;          /* Basic realm */
     unsigned threads;     /* 0: number of CPUs */
     unsigned socket_mode; /* unix socket permissions */
     char *socket_group;   /* unix socket group, or NULL */
     bool allow_plaintext;
     bool allow_des;
+    bool apache_authz; /* answer FCGI_APACHE_ROLE=AUTHORIZER from rules */
     enum log_level log_level;
+    /* The default profile: the keys before any section. */
+    char *user_file;  /* htpasswd file */
+    char *group_file; /* htgroup file, or NULL */
+    char *realm;      /* Basic realm */
+    char *require;    /* rule */
+    struct conf_profile *profiles;
+    size_t nprofiles;
+    struct conf_path *paths;
+    size_t npaths;
 };
 
 enum conf_type {
@@ -32,11 +60,20 @@ enum conf_type {
     CONF_BOOL,
     CONF_LOGLEVEL,
     CONF_REALM,
+    CONF_RULE,
+};
+
+/* Where a key may appear. */
+enum conf_scope {
+    CONF_GLOBAL,  /* command line and the top of the file only */
+    CONF_PROFILE, /* also in [profile] sections; require also in [path] */
 };
 
 struct conf_key {
     const char *name; /* file key; the long option is the same with '-' */
     size_t offset;    /* of the member in struct conf */
+    size_t poffset;   /* of the member in struct conf_profile (PROFILE) */
+    enum conf_scope scope;
     enum conf_type type;
     const char *defval; /* built-in default as text, NULL: unset */
     const char *arg;    /* argument name for --help */
@@ -62,8 +99,11 @@ int conf_set(struct conf *c, const char *key, const char *value,
 /*
  * Parse a config file's text: "key = value" lines, '#' comments (a whole
  * line, or after whitespace), blank lines, surrounding spaces trimmed,
- * optional double quotes around the value. Every problem goes to diag with
- * name:line. Returns the number of errors (0: all applied).
+ * optional double quotes around the value, and section headers
+ * "[profile NAME]" (NAME: letters, digits, '.', '_', '-'; at most 64) and
+ * "[path /prefix]" after which keys belong to that section. Every problem
+ * goes to diag with name:line. Returns the number of errors (0: all
+ * applied).
  */
 int conf_parse(struct conf *c, const char *name, const char *data, size_t len,
                diag_fn *diag, void *ctx);

@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "fcgi_loop.h"
 #include "htpasswd.h"
+#include "snapshot.h"
 #include "listen.h"
 #include "log.h"
 #include "verify.h"
@@ -177,12 +178,6 @@ main_configure(const struct main_opts *o, struct conf *conf)
         if (conf_set(conf, o->args[i].key, o->args[i].value, NULL, 0, log_diag,
                      NULL) < 0)
             errors++;
-    if (errors == 0 && conf->user_file == NULL) {
-        log_msg(LOGL_ERROR,
-                "no user file: set user_file in the config file or pass "
-                "--user-file");
-        errors++;
-    }
     return errors;
 }
 
@@ -222,12 +217,48 @@ main_socket(const struct conf *conf)
     return -2;
 }
 
+/* One line per profile: to f (for -t), or to the log when f is NULL. */
+static void
+main_describe(FILE *f, const struct snapshot *snap)
+{
+    for (size_t i = 0; i < snap->nprofiles; i++) {
+        const struct snap_profile *p = &snap->profiles[i];
+        char line[RULE_TEXT_MAX + CONF_REALM_MAX + 256];
+
+        if (p->users == NULL)
+            snprintf(line, sizeof line,
+                     "profile %s: no user file (requests need AUTH_PROFILE)",
+                     p->name);
+        else
+            snprintf(line, sizeof line,
+                     "profile %s: %zu users, %zu usable, %zu groups; realm "
+                     "\"%s\"; require %s",
+                     p->name, htpasswd_count(p->users),
+                     htpasswd_usable(p->users), htgroup_count(p->groups),
+                     p->realm, p->require.text);
+        if (f != NULL)
+            fprintf(f, "fcgi-authd: %s\n", line);
+        else
+            log_msg(LOGL_INFO, "%s", line);
+    }
+    for (size_t i = 0; i < snap->npaths; i++) {
+        if (f != NULL)
+            fprintf(f, "fcgi-authd: path %s: require %s\n",
+                    snap->paths[i].prefix, snap->paths[i].require.text);
+        else
+            log_msg(LOGL_INFO, "path %s: require %s", snap->paths[i].prefix,
+                    snap->paths[i].require.text);
+    }
+    if (f != NULL)
+        fprintf(f, "fcgi-authd: configuration OK\n");
+}
+
 int
 main(int argc, char **argv)
 {
     struct main_opts opts = {0};
     struct conf conf;
-    struct htpasswd *users = NULL;
+    struct snapshot *snap = NULL;
     struct authz_ctx ctx;
     int rc, fd, status = 1;
 
@@ -237,11 +268,8 @@ main(int argc, char **argv)
     if (main_configure(&opts, &conf) != 0)
         goto done;
     log_set_level(conf.log_level);
-    users = htpasswd_load(
-        conf.user_file,
-        &(struct htpasswd_opts){conf.allow_plaintext, conf.allow_des}, log_diag,
-        NULL);
-    if (users == NULL)
+    snap = snapshot_load(&conf, log_diag, NULL);
+    if (snap == NULL)
         goto done;
     if (opts.test_only) {
         struct listen_opts lo = {conf.socket_mode, conf.socket_group};
@@ -251,8 +279,7 @@ main(int argc, char **argv)
             log_msg(LOGL_ERROR, "%s", err);
             goto done;
         }
-        printf("fcgi-authd: configuration OK: %s: %zu users, %zu usable\n",
-               conf.user_file, htpasswd_count(users), htpasswd_usable(users));
+        main_describe(stdout, snap);
         status = 0;
         goto done;
     }
@@ -260,7 +287,7 @@ main(int argc, char **argv)
         log_msg(LOGL_ERROR, "cannot make the dummy hash (libxcrypt)");
         goto done;
     }
-    ctx = (struct authz_ctx){users, conf.realm};
+    ctx = (struct authz_ctx){snap};
 
     fd = main_socket(&conf);
     if (fd == -2 && getenv("GATEWAY_INTERFACE") != NULL) {
@@ -277,14 +304,12 @@ main(int argc, char **argv)
     }
     if (fd < 0)
         goto done;
-    log_msg(LOGL_INFO, "%s: %zu users, %zu usable; realm \"%s\"",
-            conf.user_file, htpasswd_count(users), htpasswd_usable(users),
-            conf.realm);
+    main_describe(NULL, snap);
     status = fcgi_loop_run(fd, conf.threads, &ctx) == 0 ? 0 : 1;
     if (listen_unix_path() != NULL)
         unlink(listen_unix_path());
 done:
-    htpasswd_free(users);
+    snapshot_free(snap);
     conf_free(&conf);
     return status;
 }

@@ -4,21 +4,25 @@
 
 #include "request.h"
 
-/* A parameter we look at: where its view goes, and whether it was seen. */
+/* A parameter we look at: where its view goes, and its presence flag. */
 struct request_field {
     const char *name;
-    size_t offset; /* of the struct bytes in struct request */
+    size_t offset;     /* of the struct bytes in struct request */
+    size_t has_offset; /* of the bool in struct request, or 0: none */
 };
 
-#define FIELD(name, member)                                                    \
+#define FIELD(name, member, has)                                               \
     {                                                                          \
-        name, offsetof(struct request, member)                                 \
+        name, offsetof(struct request, member), offsetof(struct request, has)  \
     }
 static const struct request_field request_fields[] = {
-    FIELD("REMOTE_USER", remote_user),
-    FIELD("REMOTE_PASSWD", remote_passwd),
-    FIELD("REMOTE_ADDR", remote_addr),
-    FIELD("REQUEST_URI", request_uri),
+    FIELD("REMOTE_USER", remote_user, has_remote_user),
+    FIELD("REMOTE_PASSWD", remote_passwd, has_remote_passwd),
+    {"REMOTE_ADDR", offsetof(struct request, remote_addr), 0},
+    FIELD("REQUEST_URI", request_uri, has_request_uri),
+    FIELD("AUTH_PROFILE", auth_profile, has_auth_profile),
+    FIELD("AUTH_REALM", auth_realm, has_auth_realm),
+    FIELD("AUTH_REQUIRE", auth_require, has_auth_require),
 };
 #undef FIELD
 #define REQUEST_NFIELDS (sizeof request_fields / sizeof request_fields[0])
@@ -66,10 +70,8 @@ request_field(struct request *r, bool *seen, const char *kv, size_t namelen,
         seen[i] = true;
         dst = (struct bytes *)((char *)r + request_fields[i].offset);
         *dst = v;
-        if (dst == &r->remote_user)
-            r->has_remote_user = true;
-        else if (dst == &r->remote_passwd)
-            r->has_remote_passwd = true;
+        if (request_fields[i].has_offset != 0)
+            *(bool *)((char *)r + request_fields[i].has_offset) = true;
         return true;
     }
     return false;

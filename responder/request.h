@@ -39,6 +39,17 @@ struct request {
     bool has_remote_passwd;
     struct bytes remote_addr;
     struct bytes request_uri;
+    /*
+     * Set by the server admin per location (never from a client: client
+     * headers arrive as HTTP_*): the profile, a realm, an extra rule.
+     */
+    struct bytes auth_profile;
+    struct bytes auth_realm;
+    struct bytes auth_require;
+    bool has_request_uri;
+    bool has_auth_profile;
+    bool has_auth_realm;
+    bool has_auth_require;
     /* A value longer than REQUEST_VALUE_MAX or otherwise unusable. */
     bool invalid;
 };

@@ -76,13 +76,20 @@ response_body(int status)
 static int
 response_allow(const struct decision *d, char *buf, size_t cap)
 {
+    char groups[AUTHZ_GROUPS_MAX + 32] = "";
+
+    if (d->groups_len > 0 && d->groups_len == strlen(d->groups) &&
+        !util_has_ctl(d->groups, d->groups_len))
+        snprintf(groups, sizeof groups, "Variable-REMOTE_GROUPS: %s\r\n",
+                 d->groups);
     return snprintf(buf, cap,
                     "Status: 200 OK\r\n"
                     "Variable-REMOTE_USER: %s\r\n"
                     "Variable-AUTH_TYPE: Basic\r\n"
+                    "%s"
                     "Cache-Control: no-store\r\n"
                     "\r\n",
-                    d->user);
+                    d->user, groups);
 }
 
 static int
@@ -107,13 +114,13 @@ response_deny(const struct decision *d, int status, char *buf, size_t cap)
                     "\r\n"
                     "%s",
                     status, response_reason_phrase(status), challenge,
-                    response_body(status));
+                    d->no_body ? "" : response_body(status));
 }
 
 int
 response_write(const struct decision *d, const struct sink *out)
 {
-    char buf[2048];
+    char buf[2048 + AUTHZ_GROUPS_MAX];
     int n;
 
     /*

@@ -26,8 +26,8 @@ threads = 2
 CONF
 out=$("$FCGI_AUTHD" -c "$T/good.conf" -t 2>&1)
 expect_eq "-t on a good config exits 0" 0 $?
-expect_match "-t reports the users" 'configuration OK: .* 10 users, 9 usable' \
-	"$out"
+expect_match "-t reports the users" 'profile default: 10 users, 9 usable' "$out"
+expect_match "-t ends with OK" 'configuration OK$' "$out"
 
 # -t: a bad key and a bad value, reported with file:line; exit 1.
 cat >"$T/bad.conf" <<CONF

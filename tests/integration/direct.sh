@@ -125,9 +125,9 @@ fi
 
 # The log: one line per decision, client first, never a password.
 log=$(cat "$T/authd.log")
-expect_match "decision lines" 'decision client=127.0.0.1 status=200 reason=ok role=RESPONDER user="alice"' "$log"
-expect_match "a wrong password is logged with the user" 'reason=bad_password role=RESPONDER user="alice"' "$log"
-expect_match "an unknown user is logged without the claim" 'reason=unknown_user role=AUTHORIZER user=- ' "$log"
+expect_match "decision lines" 'decision client=127.0.0.1 status=200 reason=ok role=RESPONDER profile=default user="alice"' "$log"
+expect_match "a wrong password is logged with the user" 'reason=bad_password role=RESPONDER profile=default user="alice"' "$log"
+expect_match "an unknown user is logged without the claim" 'reason=unknown_user role=AUTHORIZER profile=default user=- ' "$log"
 expect_match "a locked account is logged as such" 'reason=locked' "$log"
 expect_no_match "no password in the log" 'secret|zoë-pass' "$log"
 expect_no_match "no Authorization value in the log" "$(b64 alice:alice-secret)" "$log"

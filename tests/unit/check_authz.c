@@ -9,15 +9,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "authz.h"
+#include "conf.h"
 #include "htpasswd.h"
 #include "request.h"
+#include "snapshot.h"
 #include "verify.h"
 
-static struct htpasswd *users;
+static struct conf conf;
+static struct snapshot *snap;
 static struct verify_ctx *vctx;
 static struct authz_ctx actx;
+static char dir[64];
 
 /* Hash pw with a fresh salt of the given prefix (crypt_gensalt_ra). */
 static char *
@@ -49,43 +54,108 @@ quiet_diag(void *ctx, enum log_level sev, const char *file, unsigned line,
 }
 
 static void
+write_file(const char *name, const char *text)
+{
+    char path[128];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_ge(fputs(text, f), 0);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The users, groups and configuration every case runs against. */
+static void
 setup(void)
 {
     char *y = make_hash("$y$", 0, "alice-secret");
     char *b = make_hash("$2b$", 4, "bob-secret");
     char *s = make_hash("$6$", 1000, "carol-secret");
-    char *l = make_hash("$y$", 0, "heidi-secret");
-    char text[4096];
-    int n;
+    char *l = make_hash("$6$", 1000, "heidi-secret");
+    char *o = make_hash("$6$", 1000, "olga-secret");
+    char *p = make_hash("$6$", 1000, "pete-secret");
+    char *r = make_hash("$6$", 1000, "root-secret");
+    char *a = make_hash("$6$", 1000, "alice-admin");
+    char lp[73];
+    char *lh;
+    char text[8192];
 
-    n = snprintf(text, sizeof text,
-                 "# test users\n"
-                 "alice:%s\n"
-                 "bob:%s\n"
-                 "carol:%s:a comment\n"
-                 "heidi:!%s\n"
-                 "broken:$6$truncated$\n",
-                 y, b, s, l);
-    ck_assert_int_lt(n, (int)sizeof text);
-    users =
-        htpasswd_parse("test", text, (size_t)n,
-                       &(struct htpasswd_opts){false, false}, quiet_diag, NULL);
-    ck_assert_ptr_nonnull(users);
+    memset(lp, 'p', 72);
+    lp[72] = '\0';
+    lh = make_hash("$2b$", 4, lp);
+
+    snprintf(dir, sizeof dir, "/tmp/check_authz.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(text, sizeof text,
+             "# test users\n"
+             "alice:%s\n"
+             "bob:%s\n"
+             "carol:%s:a comment\n"
+             "heidi:!%s\n"
+             "broken:$6$truncated$\n"
+             "olga:%s:expired expires=2001-01-01\n"
+             "pete:%s:expires=2099-01-01T00:00:00Z\n"
+             "zed:%s:expires=2001-13-01\n"
+             "long:%s\n",
+             y, b, s, l, o, p, p, lh);
+    write_file("users.htpasswd", text);
+    snprintf(text, sizeof text, "root:%s\nalice:%s\n", r, a);
+    write_file("admins.htpasswd", text);
+    write_file("groups.htgroup", "admins: alice\n"
+                                 "staff: alice bob carol pete\n"
+                                 "empty:\n");
+    snprintf(text, sizeof text,
+             "user_file = %s/users.htpasswd\n"
+             "group_file = %s/groups.htgroup\n"
+             "realm = Test \"Realm\"\n"
+             "apache_authz = yes\n"
+             "[profile admins]\n"
+             "user_file = %s/admins.htpasswd\n"
+             "realm = Admins\n"
+             "require = group admins | user root\n"
+             "[profile staff]\n"
+             "require = group staff\n"
+             "[path /private/]\n"
+             "require = group staff\n",
+             dir, dir, dir);
+    conf_init(&conf);
+    ck_assert_int_eq(
+        conf_parse(&conf, "test.conf", text, strlen(text), quiet_diag, NULL),
+        0);
+    snap = snapshot_load(&conf, quiet_diag, NULL);
+    ck_assert_ptr_nonnull(snap);
     ck_assert_int_eq(verify_dummy_init(), 0);
     vctx = verify_ctx_new();
     ck_assert_ptr_nonnull(vctx);
-    actx = (struct authz_ctx){users, "Test \"Realm\""};
+    actx = (struct authz_ctx){snap};
     free(y);
     free(b);
     free(s);
     free(l);
+    free(o);
+    free(p);
+    free(r);
+    free(a);
+    free(lh);
 }
 
 static void
 teardown(void)
 {
+    static const char *const files[] = {"users.htpasswd", "admins.htpasswd",
+                                        "groups.htgroup"};
+    char path[128];
+
     verify_ctx_free(vctx);
-    htpasswd_free(users);
+    snapshot_free(snap);
+    conf_free(&conf);
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
 }
 
 /* "Basic base64(user:pw)" with an explicit length (pw may hold NUL). */
@@ -115,10 +185,11 @@ basic_header(char *dst, size_t cap, const char *cred, size_t n)
 
 struct decide_case {
     const char *name;
-    const char *params[6]; /* NULL-terminated; "BASIC:user:pw" expands */
+    const char *params[8]; /* NULL-terminated; "BASIC:user:pw" expands */
     int status;
     enum authz_reason reason;
-    const char *user; /* expected d.user on 200 */
+    const char *user;  /* expected d.user on 200 */
+    const char *realm; /* expected realm on 401; NULL: the default one */
 };
 
 static const struct decide_case decide_cases[] = {
@@ -126,161 +197,444 @@ static const struct decide_case decide_cases[] = {
      {"FCGI_ROLE=RESPONDER"},
      401,
      REASON_NO_CREDENTIALS,
+     NULL,
      NULL},
     {"no credentials, lighttpd",
      {"FCGI_ROLE=AUTHORIZER"},
      401,
      REASON_NO_CREDENTIALS,
+     NULL,
      NULL},
     {"yescrypt right",
      {"FCGI_ROLE=RESPONDER", "BASIC:alice:alice-secret"},
      200,
      REASON_OK,
-     "alice"},
+     "alice",
+     NULL},
     {"bcrypt right",
      {"FCGI_ROLE=AUTHORIZER", "BASIC:bob:bob-secret"},
      200,
      REASON_OK,
-     "bob"},
+     "bob",
+     NULL},
     {"sha512 right, comment field",
      {"FCGI_ROLE=AUTHORIZER", "BASIC:carol:carol-secret"},
      200,
      REASON_OK,
-     "carol"},
+     "carol",
+     NULL},
     {"wrong password",
      {"FCGI_ROLE=RESPONDER", "BASIC:alice:alice-secreT"},
      401,
      REASON_BAD_PASSWORD,
+     NULL,
      NULL},
     {"empty password",
      {"FCGI_ROLE=RESPONDER", "BASIC:alice:"},
      401,
      REASON_BAD_PASSWORD,
+     NULL,
      NULL},
     {"unknown user",
      {"FCGI_ROLE=RESPONDER", "BASIC:mallory:alice-secret"},
      401,
      REASON_UNKNOWN_USER,
+     NULL,
      NULL},
     {"user case matters",
      {"FCGI_ROLE=RESPONDER", "BASIC:Alice:alice-secret"},
      401,
      REASON_UNKNOWN_USER,
+     NULL,
      NULL},
     {"locked",
      {"FCGI_ROLE=AUTHORIZER", "BASIC:heidi:heidi-secret"},
      401,
      REASON_LOCKED,
+     NULL,
      NULL},
     {"truncated hash never matches",
      {"FCGI_ROLE=AUTHORIZER", "BASIC:broken:"},
      401,
      REASON_UNUSABLE,
+     NULL,
      NULL},
     {"truncated hash, any password",
      {"FCGI_ROLE=AUTHORIZER", "BASIC:broken:x"},
      401,
      REASON_UNUSABLE,
+     NULL,
      NULL},
     {"other scheme",
      {"FCGI_ROLE=RESPONDER", "HTTP_AUTHORIZATION=Bearer abc"},
      401,
      REASON_NO_CREDENTIALS,
+     NULL,
      NULL},
     {"malformed, nginx gets 401",
      {"FCGI_ROLE=RESPONDER", "HTTP_AUTHORIZATION=Basic !!!!"},
      401,
      REASON_MALFORMED,
+     NULL,
      NULL},
     {"malformed, lighttpd gets 400",
      {"FCGI_ROLE=AUTHORIZER", "HTTP_AUTHORIZATION=Basic !!!!"},
      400,
      REASON_MALFORMED,
+     NULL,
      NULL},
     {"malformed, CGI gets 400",
      {"HTTP_AUTHORIZATION=Basic YWxpY2U="},
      400,
      REASON_MALFORMED,
+     NULL,
      NULL},
     {"duplicate headers",
      {"FCGI_ROLE=AUTHORIZER", "BASIC:alice:alice-secret",
       "BASIC:alice:alice-secret"},
      400,
      REASON_MALFORMED,
+     NULL,
      NULL},
     {"merged headers",
      {"FCGI_ROLE=AUTHORIZER", "HTTP_AUTHORIZATION=Basic YTpi, Basic YTpi"},
      400,
      REASON_MALFORMED,
+     NULL,
      NULL},
     {"filter role refused",
      {"FCGI_ROLE=FILTER", "BASIC:alice:alice-secret"},
      500,
      REASON_MISCONFIGURED,
+     NULL,
      NULL},
     {"unknown apache role",
      {"FCGI_ROLE=AUTHORIZER", "FCGI_APACHE_ROLE=SOMETHING",
       "BASIC:alice:alice-secret"},
      500,
      REASON_MISCONFIGURED,
+     NULL,
      NULL},
-    {"apache authz mode not enabled",
+    {"apache authz, default profile",
      {"FCGI_ROLE=AUTHORIZER", "FCGI_APACHE_ROLE=AUTHORIZER",
       "REMOTE_USER=alice"},
-     500,
-     REASON_MISCONFIGURED,
+     200,
+     REASON_OK,
+     "alice",
      NULL},
     {"apache authenticator",
      {"FCGI_ROLE=AUTHORIZER", "FCGI_APACHE_ROLE=AUTHENTICATOR",
       "REMOTE_USER=alice", "REMOTE_PASSWD=alice-secret"},
      200,
      REASON_OK,
-     "alice"},
+     "alice",
+     NULL},
     {"apache authenticator, wrong",
      {"FCGI_ROLE=AUTHORIZER", "FCGI_APACHE_ROLE=AUTHENTICATOR",
       "REMOTE_USER=alice", "REMOTE_PASSWD=nope"},
      401,
      REASON_BAD_PASSWORD,
+     NULL,
      NULL},
     {"apache authenticator, no password",
      {"FCGI_ROLE=AUTHORIZER", "FCGI_APACHE_ROLE=AUTHENTICATOR",
       "REMOTE_USER=alice"},
      401,
      REASON_NO_CREDENTIALS,
+     NULL,
      NULL},
     {"apache authenticator ignores the header",
      {"FCGI_ROLE=AUTHORIZER", "FCGI_APACHE_ROLE=AUTHENTICATOR",
       "REMOTE_USER=mallory", "REMOTE_PASSWD=x", "BASIC:alice:alice-secret"},
      401,
      REASON_UNKNOWN_USER,
+     NULL,
      NULL},
     {"REMOTE_USER from nginx stock params is no credential",
      {"FCGI_ROLE=RESPONDER", "REMOTE_USER=alice", "REMOTE_PASSWD=alice-secret"},
      401,
      REASON_NO_CREDENTIALS,
+     NULL,
      NULL},
     {"REMOTE_USER does not rescue a wrong password",
      {"FCGI_ROLE=RESPONDER", "REMOTE_USER=alice", "BASIC:alice:wrong"},
      401,
      REASON_BAD_PASSWORD,
+     NULL,
+     NULL},
+    /* Accounts: expiry. */
+    {"expired account",
+     {"FCGI_ROLE=AUTHORIZER", "BASIC:olga:olga-secret"},
+     401,
+     REASON_EXPIRED,
+     NULL,
+     NULL},
+    {"expired account, wrong password",
+     {"FCGI_ROLE=AUTHORIZER", "BASIC:olga:nope"},
+     401,
+     REASON_EXPIRED,
+     NULL,
+     NULL},
+    {"expires in the future",
+     {"FCGI_ROLE=AUTHORIZER", "BASIC:pete:pete-secret"},
+     200,
+     REASON_OK,
+     "pete",
+     NULL},
+    {"unreadable expiry never matches",
+     {"FCGI_ROLE=AUTHORIZER", "BASIC:zed:pete-secret"},
+     401,
+     REASON_UNUSABLE,
+     NULL,
+     NULL},
+    /* Profiles. */
+    {"profile: own user file",
+     {"FCGI_ROLE=RESPONDER", "AUTH_PROFILE=admins", "BASIC:root:root-secret"},
+     200,
+     REASON_OK,
+     "root",
+     NULL},
+    {"profile: default users are not its users",
+     {"FCGI_ROLE=RESPONDER", "AUTH_PROFILE=admins", "BASIC:bob:bob-secret"},
+     401,
+     REASON_UNKNOWN_USER,
+     NULL,
+     "Admins"},
+    {"profile: its own password for alice",
+     {"FCGI_ROLE=RESPONDER", "AUTH_PROFILE=admins", "BASIC:alice:alice-secret"},
+     401,
+     REASON_BAD_PASSWORD,
+     NULL,
+     "Admins"},
+    {"profile: alice in admins with the admin password",
+     {"FCGI_ROLE=RESPONDER", "AUTH_PROFILE=admins", "BASIC:alice:alice-admin"},
+     200,
+     REASON_OK,
+     "alice",
+     NULL},
+    {"profile: group rule, member",
+     {"FCGI_ROLE=AUTHORIZER", "AUTH_PROFILE=staff", "BASIC:bob:bob-secret"},
+     200,
+     REASON_OK,
+     "bob",
+     NULL},
+    {"profile: group rule, outsider is 403",
+     {"FCGI_ROLE=AUTHORIZER", "AUTH_PROFILE=staff",
+      "BASIC:long:pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+      "pppppppppppp"},
+     403,
+     REASON_FORBIDDEN,
+     NULL,
+     NULL},
+    {"profile: 403 also for nginx",
+     {"FCGI_ROLE=RESPONDER", "AUTH_PROFILE=admins", "BASIC:root:root-secret",
+      "AUTH_REQUIRE=user x"},
+     403,
+     REASON_FORBIDDEN,
+     NULL,
+     NULL},
+    {"profile: unknown name is a 500",
+     {"FCGI_ROLE=RESPONDER", "AUTH_PROFILE=nope", "BASIC:alice:alice-secret"},
+     500,
+     REASON_MISCONFIGURED,
+     NULL,
+     NULL},
+    {"profile: empty name is a 500",
+     {"FCGI_ROLE=RESPONDER", "AUTH_PROFILE=", "BASIC:alice:alice-secret"},
+     500,
+     REASON_MISCONFIGURED,
+     NULL,
+     NULL},
+    {"profile: the default is not selectable by name",
+     {"FCGI_ROLE=RESPONDER", "AUTH_PROFILE=default",
+      "BASIC:alice:alice-secret"},
+     500,
+     REASON_MISCONFIGURED,
+     NULL,
+     NULL},
+    {"profile: a client header selects nothing",
+     {"FCGI_ROLE=RESPONDER", "HTTP_AUTH_PROFILE=admins",
+      "BASIC:root:root-secret"},
+     401,
+     REASON_UNKNOWN_USER,
+     NULL,
+     NULL},
+    {"profile: challenge with its realm",
+     {"FCGI_ROLE=RESPONDER", "AUTH_PROFILE=admins"},
+     401,
+     REASON_NO_CREDENTIALS,
+     NULL,
+     "Admins"},
+    {"realm: AUTH_REALM replaces it",
+     {"FCGI_ROLE=RESPONDER", "AUTH_PROFILE=admins", "AUTH_REALM=Elsewhere"},
+     401,
+     REASON_NO_CREDENTIALS,
+     NULL,
+     "Elsewhere"},
+    {"realm: a client header changes nothing",
+     {"FCGI_ROLE=RESPONDER", "HTTP_AUTH_REALM=Evil"},
+     401,
+     REASON_NO_CREDENTIALS,
+     NULL,
+     NULL},
+    /* AUTH_REQUIRE narrows. */
+    {"require: narrowed to a user",
+     {"FCGI_ROLE=AUTHORIZER", "AUTH_REQUIRE=user alice",
+      "BASIC:bob:bob-secret"},
+     403,
+     REASON_FORBIDDEN,
+     NULL,
+     NULL},
+    {"require: the named user passes",
+     {"FCGI_ROLE=AUTHORIZER", "AUTH_REQUIRE=user alice",
+      "BASIC:alice:alice-secret"},
+     200,
+     REASON_OK,
+     "alice",
+     NULL},
+    {"require: cannot widen the profile",
+     {"FCGI_ROLE=AUTHORIZER", "AUTH_PROFILE=staff", "AUTH_REQUIRE=valid-user",
+      "BASIC:long:pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+      "pppppppppppp"},
+     403,
+     REASON_FORBIDDEN,
+     NULL,
+     NULL},
+    {"require: all of",
+     {"FCGI_ROLE=AUTHORIZER", "AUTH_REQUIRE=group staff & group admins",
+      "BASIC:bob:bob-secret"},
+     403,
+     REASON_FORBIDDEN,
+     NULL,
+     NULL},
+    {"require: all of, both",
+     {"FCGI_ROLE=AUTHORIZER", "AUTH_REQUIRE=group staff & group admins",
+      "BASIC:alice:alice-secret"},
+     200,
+     REASON_OK,
+     "alice",
+     NULL},
+    {"require: an unparsable rule is a 500",
+     {"FCGI_ROLE=AUTHORIZER", "AUTH_REQUIRE=group", "BASIC:alice:alice-secret"},
+     500,
+     REASON_MISCONFIGURED,
+     NULL,
+     NULL},
+    {"require: a client header narrows nothing and widens nothing",
+     {"FCGI_ROLE=AUTHORIZER", "HTTP_AUTH_REQUIRE=user nobody",
+      "BASIC:bob:bob-secret"},
+     200,
+     REASON_OK,
+     "bob",
+     NULL},
+    {"realm: a bad AUTH_REALM is a 500",
+     {"FCGI_ROLE=AUTHORIZER", "AUTH_REALM="},
+     500,
+     REASON_MISCONFIGURED,
+     NULL,
+     NULL},
+    /* Path rules on the normalised REQUEST_URI. */
+    {"path: member passes",
+     {"FCGI_ROLE=AUTHORIZER", "REQUEST_URI=/private/x", "BASIC:bob:bob-secret"},
+     200,
+     REASON_OK,
+     "bob",
+     NULL},
+    {"path: outsider refused",
+     {"FCGI_ROLE=AUTHORIZER", "REQUEST_URI=/private/x",
+      "BASIC:long:pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+      "pppppppppppp"},
+     403,
+     REASON_FORBIDDEN,
+     NULL,
+     NULL},
+    {"path: outside the prefix",
+     {"FCGI_ROLE=AUTHORIZER", "REQUEST_URI=/public/x",
+      "BASIC:long:pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+      "pppppppppppp"},
+     200,
+     REASON_OK,
+     "long",
+     NULL},
+    {"path: encoded and dotted",
+     {"FCGI_ROLE=AUTHORIZER", "REQUEST_URI=/public/..%2F%50rivate//x;y",
+      "BASIC:long:pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+      "pppppppppppp"},
+     403,
+     REASON_FORBIDDEN,
+     NULL,
+     NULL},
+    {"path: unclear applies every rule",
+     {"FCGI_ROLE=AUTHORIZER", "REQUEST_URI=/public/%zz",
+      "BASIC:long:pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+      "pppppppppppp"},
+     403,
+     REASON_FORBIDDEN,
+     NULL,
+     NULL},
+    {"path: no REQUEST_URI applies every rule",
+     {"FCGI_ROLE=AUTHORIZER", "REQUEST_URI_IS_MISSING",
+      "BASIC:long:pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+      "pppppppppppp"},
+     403,
+     REASON_FORBIDDEN,
+     NULL,
+     NULL},
+    /* Apache's authz step. */
+    {"apache authz: allowed",
+     {"FCGI_ROLE=AUTHORIZER", "FCGI_APACHE_ROLE=AUTHORIZER", "REMOTE_USER=bob",
+      "AUTH_PROFILE=staff"},
+     200,
+     REASON_OK,
+     "bob",
+     NULL},
+    {"apache authz: refused",
+     {"FCGI_ROLE=AUTHORIZER", "FCGI_APACHE_ROLE=AUTHORIZER",
+      "REMOTE_USER=mallory", "AUTH_PROFILE=staff"},
+     403,
+     REASON_FORBIDDEN,
+     NULL,
+     NULL},
+    {"apache authz: an expired account stays ended",
+     {"FCGI_ROLE=AUTHORIZER", "FCGI_APACHE_ROLE=AUTHORIZER",
+      "REMOTE_USER=olga"},
+     403,
+     REASON_EXPIRED,
+     NULL,
+     NULL},
+    {"apache authz: a locked account stays locked",
+     {"FCGI_ROLE=AUTHORIZER", "FCGI_APACHE_ROLE=AUTHORIZER",
+      "REMOTE_USER=heidi"},
+     403,
+     REASON_LOCKED,
+     NULL,
+     NULL},
+    {"apache authz: no REMOTE_USER",
+     {"FCGI_ROLE=AUTHORIZER", "FCGI_APACHE_ROLE=AUTHORIZER"},
+     500,
+     REASON_MISCONFIGURED,
+     NULL,
      NULL},
     {"client header spoofs are not params",
      {"FCGI_ROLE=RESPONDER", "HTTP_REMOTE_USER=alice",
       "HTTP_FCGI_APACHE_ROLE=AUTHENTICATOR", "HTTP_REMOTE_PASSWD=x"},
      401,
      REASON_NO_CREDENTIALS,
+     NULL,
      NULL},
 };
 
 static void
 run_case(const struct decide_case *c, struct decision *d)
 {
-    char bufs[6][1200];
-    char *envp[7];
+    char bufs[8][1200];
+    char *envp[10];
+    char uri[] = "REQUEST_URI=/";
+    bool has_uri = false;
     size_t n = 0;
     struct request r;
 
-    for (size_t i = 0; i < 6 && c->params[i] != NULL; i++) {
+    for (size_t i = 0; i < 8 && c->params[i] != NULL; i++) {
         if (strncmp(c->params[i], "BASIC:", 6) == 0) {
             const char *cred = c->params[i] + 6;
 
@@ -288,8 +642,12 @@ run_case(const struct decide_case *c, struct decision *d)
         } else {
             snprintf(bufs[i], sizeof bufs[i], "%s", c->params[i]);
         }
+        has_uri |= strncmp(bufs[i], "REQUEST_URI", 11) == 0;
         envp[n++] = bufs[i];
     }
+    /* Without REQUEST_URI every path rule applies: name a neutral page. */
+    if (!has_uri)
+        envp[n++] = uri;
     envp[n] = NULL;
     request_parse(&r, envp);
     authz_decide(&actx, &r, vctx, d);
@@ -310,7 +668,7 @@ START_TEST(authz_decides_table)
         ck_assert_uint_eq(d.user_len, strlen(c->user));
     }
     if (d.status == 401)
-        ck_assert_str_eq(d.realm, "Test \"Realm\"");
+        ck_assert_str_eq(d.realm, c->realm ? c->realm : "Test \"Realm\"");
 }
 END_TEST
 
@@ -336,43 +694,31 @@ END_TEST
 /* bcrypt reads 72 bytes: a longer password must not match on its prefix. */
 START_TEST(authz_bcrypt_long_password_refused)
 {
-    char pw[100], cred[120], hdr[300], line[200];
-    char role[] = "FCGI_ROLE=AUTHORIZER";
-    char *envp[3] = {hdr, role, NULL};
-    struct htpasswd *h;
-    struct authz_ctx c2;
+    char pw[100], cred[120], hdr[300];
+    char role[] = "FCGI_ROLE=AUTHORIZER", uri[] = "REQUEST_URI=/";
+    char *envp[4] = {hdr, role, uri, NULL};
     struct request r;
     struct decision d;
-    char *hash;
 
     memset(pw, 'p', 72);
     pw[72] = '\0';
-    hash = make_hash("$2b$", 4, pw);
-    snprintf(line, sizeof line, "long:%s\n", hash);
-    h = htpasswd_parse("t", line, strlen(line),
-                       &(struct htpasswd_opts){false, false}, quiet_diag, NULL);
-    ck_assert_ptr_nonnull(h);
-    c2 = (struct authz_ctx){h, "r"};
-
     snprintf(cred, sizeof cred, "long:%sXYZ", pw);
     basic_header(hdr, sizeof hdr, cred, strlen(cred));
     request_parse(&r, envp);
-    authz_decide(&c2, &r, vctx, &d);
+    authz_decide(&actx, &r, vctx, &d);
     ck_assert_int_eq(d.status, 401);
 
     snprintf(cred, sizeof cred, "long:%s", pw);
     basic_header(hdr, sizeof hdr, cred, strlen(cred));
     request_parse(&r, envp);
-    authz_decide(&c2, &r, vctx, &d);
+    authz_decide(&actx, &r, vctx, &d);
     ck_assert_int_eq(d.status, 200);
-    htpasswd_free(h);
-    free(hash);
 }
 END_TEST
 
-START_TEST(authz_no_user_table_fails_closed)
+START_TEST(authz_no_snapshot_fails_closed)
 {
-    struct authz_ctx c2 = {NULL, "r"};
+    struct authz_ctx c2 = {NULL};
     char hdr[200];
     char role[] = "FCGI_ROLE=RESPONDER";
     char *envp[3] = {hdr, role, NULL};
@@ -384,6 +730,49 @@ START_TEST(authz_no_user_table_fails_closed)
     authz_decide(&c2, &r, vctx, &d);
     ck_assert_int_eq(d.status, 500);
     ck_assert_int_eq(d.reason, REASON_INTERNAL);
+}
+END_TEST
+
+/* Without apache_authz = yes, Apache's authz step is refused. */
+START_TEST(authz_apache_authz_off_is_500)
+{
+    char role[] = "FCGI_ROLE=AUTHORIZER",
+         arole[] = "FCGI_APACHE_ROLE=AUTHORIZER";
+    char user[] = "REMOTE_USER=alice";
+    char *envp[4] = {role, arole, user, NULL};
+    struct request r;
+    struct decision d;
+
+    snap->apache_authz = false;
+    request_parse(&r, envp);
+    authz_decide(&actx, &r, vctx, &d);
+    snap->apache_authz = true;
+    ck_assert_int_eq(d.status, 500);
+    ck_assert_int_eq(d.reason, REASON_MISCONFIGURED);
+}
+END_TEST
+
+/* On 200 the user's groups, in group-file order. */
+START_TEST(authz_groups_on_allow)
+{
+    char hdr[200], role[] = "FCGI_ROLE=AUTHORIZER", uri[] = "REQUEST_URI=/";
+    char *envp[4] = {hdr, role, uri, NULL};
+    struct request r;
+    struct decision d;
+
+    basic_header(hdr, sizeof hdr, "alice:alice-secret", 18);
+    request_parse(&r, envp);
+    authz_decide(&actx, &r, vctx, &d);
+    ck_assert_int_eq(d.status, 200);
+    ck_assert_str_eq(d.groups, "admins,staff");
+    ck_assert_uint_eq(d.groups_len, 12);
+    ck_assert_str_eq(d.profile, "default");
+
+    basic_header(hdr, sizeof hdr, "long:", 5);
+    request_parse(&r, envp);
+    authz_decide(&actx, &r, vctx, &d);
+    ck_assert_int_ne(d.status, 200);
+    ck_assert_uint_eq(d.groups_len, 0);
 }
 END_TEST
 
@@ -442,12 +831,15 @@ authz_suite(void)
     TCase *tc = tcase_create("decide");
 
     tcase_set_timeout(tc, 60);
-    tcase_add_checked_fixture(tc, setup, teardown);
+    /* Once per run (hashing is slow under valgrind); cases only read it. */
+    tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, authz_decides_table, 0,
                         (int)(sizeof decide_cases / sizeof decide_cases[0]));
     tcase_add_test(tc, authz_nul_in_password_is_malformed);
     tcase_add_test(tc, authz_bcrypt_long_password_refused);
-    tcase_add_test(tc, authz_no_user_table_fails_closed);
+    tcase_add_test(tc, authz_no_snapshot_fails_closed);
+    tcase_add_test(tc, authz_apache_authz_off_is_500);
+    tcase_add_test(tc, authz_groups_on_allow);
     tcase_add_test(tc, authz_oversized_value_is_malformed);
     tcase_add_test(tc, authz_long_user_is_unknown);
     tcase_add_test(tc, authz_reason_names_distinct);

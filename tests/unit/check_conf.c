@@ -75,6 +75,12 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
         return c->realm ? c->realm : "(null)";
     if (strcmp(key, "socket_group") == 0)
         return c->socket_group ? c->socket_group : "(null)";
+    if (strcmp(key, "group_file") == 0)
+        return c->group_file ? c->group_file : "(null)";
+    if (strcmp(key, "require") == 0)
+        return c->require ? c->require : "(null)";
+    if (strcmp(key, "apache_authz") == 0)
+        return c->apache_authz ? "yes" : "no";
     if (strcmp(key, "threads") == 0)
         snprintf(buf, cap, "%u", c->threads);
     else if (strcmp(key, "socket_mode") == 0)
@@ -667,6 +673,105 @@ START_TEST(conf_load_missing)
 }
 END_TEST
 
+/* ----------------------------------------------------------- sections -- */
+
+START_TEST(conf_sections_profiles_and_paths)
+{
+    static const char text[] = "user_file = /u\n"
+                               "require = group staff\n"
+                               "[profile admins]\n"
+                               "user_file = /a\n"
+                               "realm = \"Admin area\"\n"
+                               "require = group admins | user root\n"
+                               "[ profile  ops ]   # comment\n"
+                               "group_file = /g\n"
+                               "[path /Reports//2024/]\n"
+                               "require = user boss\n";
+    struct diag_log d;
+    struct conf c;
+
+    conf_init(&c);
+    ck_assert_int_eq(parse_str(&c, text, &d), 0);
+    ck_assert_str_eq(c.user_file, "/u");
+    ck_assert_str_eq(c.require, "group staff");
+    ck_assert_uint_eq(c.nprofiles, 2);
+    ck_assert_str_eq(c.profiles[0].name, "admins");
+    ck_assert_str_eq(c.profiles[0].user_file, "/a");
+    ck_assert_str_eq(c.profiles[0].realm, "Admin area");
+    ck_assert_str_eq(c.profiles[0].require, "group admins | user root");
+    ck_assert_ptr_null(c.profiles[0].group_file);
+    ck_assert_uint_eq(c.profiles[0].line, 3);
+    ck_assert_str_eq(c.profiles[1].name, "ops");
+    ck_assert_str_eq(c.profiles[1].group_file, "/g");
+    ck_assert_ptr_null(c.profiles[1].user_file);
+    ck_assert_uint_eq(c.npaths, 1);
+    /* Stored normalised, as requests are. */
+    ck_assert_str_eq(c.paths[0].prefix, "/reports/2024/");
+    ck_assert_str_eq(c.paths[0].require, "user boss");
+    conf_free(&c);
+    ck_assert_uint_eq(c.nprofiles, 0);
+}
+END_TEST
+
+struct section_err {
+    const char *text;
+    unsigned line;
+    const char *msg;
+};
+
+static const struct section_err section_errs[] = {
+    {"[profile admins]\nlisten = unix:/x\n", 2, "global key"},
+    {"[profile admins]\nthreads = 2\n", 2, "global key"},
+    {"[profile]\n", 1, "profile name ''"},
+    {"[profile a b]\n", 1, "profile name 'a b'"},
+    {"[profile a/b]\n", 1, "profile name"},
+    {"[profile a]\n[profile a]\n", 2, "already defined on line 1"},
+    {"[group x]\n", 1, "unknown section '[group]'"},
+    {"[profile x\n", 1, "without ']'"},
+    {"[profile x] y\n", 1, "text after"},
+    {"[path admin]\n", 1, "path 'admin'"},
+    {"[path /a?b]\n", 1, "path '/a?b'"},
+    {"[path /a#b]\n", 1, "path '/a#b'"},
+    {"[path /a/%zz]\n", 1, "path '/a/%zz'"},
+    {"[path /a/]\nuser_file = /x\n", 2, "takes only 'require'"},
+    {"[path /a/]\nrequire = group\n", 2, "needs at least one name"},
+    {"require = user a | user b & user c\n", 1, "mixed"},
+    {"[profile p]\nrequire = nobody\n", 2, "unknown term"},
+    {"[profile p]\nnope = 1\n", 2, "unknown key 'nope'"},
+};
+
+START_TEST(conf_section_errors)
+{
+    const struct section_err *e = &section_errs[_i];
+    struct diag_log d;
+    struct conf c;
+
+    conf_init(&c);
+    ck_assert_int_ge(parse_str(&c, e->text, &d), 1);
+    ck_assert_uint_ge(d.n, 1);
+    ck_assert_msg(d.e[0].line == e->line, "'%s': line %u, expected %u", e->text,
+                  d.e[0].line, e->line);
+    ck_assert_msg(strstr(d.e[0].msg, e->msg) != NULL,
+                  "'%s': message '%s' lacks '%s'", e->text, d.e[0].msg, e->msg);
+    conf_free(&c);
+}
+END_TEST
+
+/* After a bad section header, its keys are not applied anywhere. */
+START_TEST(conf_bad_section_swallows_keys)
+{
+    struct diag_log d;
+    struct conf c;
+
+    conf_init(&c);
+    ck_assert_int_eq(parse_str(&c, "[profile bad name]\nuser_file = /x\n", &d),
+                     2);
+    ck_assert_ptr_null(c.user_file);
+    ck_assert_uint_eq(c.nprofiles, 0);
+    conf_free(&c);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -695,6 +800,13 @@ conf_suite(void)
     tcase_add_loop_test(tc, conf_set_table, 0,
                         (int)(sizeof set_cases / sizeof set_cases[0]));
     tcase_add_test(tc, conf_set_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("sections");
+    tcase_add_test(tc, conf_sections_profiles_and_paths);
+    tcase_add_loop_test(tc, conf_section_errors, 0,
+                        (int)(sizeof section_errs / sizeof section_errs[0]));
+    tcase_add_test(tc, conf_bad_section_swallows_keys);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("load");

@@ -1,0 +1,207 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "path.h"
+#include "snapshot.h"
+
+/* A file loaded once however many profiles name it. */
+struct snap_file {
+    char *path;
+    bool is_group;
+    struct htpasswd *users;
+    struct htgroup *groups;
+};
+
+struct snap_builder {
+    struct snapshot *s;
+    const struct conf *c;
+    diag_fn *diag;
+    void *ctx;
+    int errors;
+};
+
+static void snap_err(struct snap_builder *b, const char *file, unsigned line,
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+snap_err(struct snap_builder *b, const char *file, unsigned line,
+         const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    b->diag(b->ctx, LOGL_ERROR, file, line, msg);
+    b->errors++;
+}
+
+/* The loaded file at path, loading it on first use; NULL on failure. */
+static struct snap_file *
+snap_file(struct snap_builder *b, const char *path, bool is_group)
+{
+    struct snapshot *s = b->s;
+    struct snap_file *f;
+    struct htpasswd_opts opts = {b->c->allow_plaintext, b->c->allow_des};
+
+    for (size_t i = 0; i < s->nfiles; i++)
+        if (s->files[i].is_group == is_group &&
+            strcmp(s->files[i].path, path) == 0)
+            return &s->files[i];
+    f = realloc(s->files, (s->nfiles + 1) * sizeof *f);
+    if (f == NULL)
+        return NULL;
+    s->files = f;
+    f = &s->files[s->nfiles];
+    memset(f, 0, sizeof *f);
+    f->is_group = is_group;
+    f->path = strdup(path);
+    if (f->path == NULL)
+        return NULL;
+    s->nfiles++;
+    if (is_group)
+        f->groups = htgroup_load(path, b->diag, b->ctx);
+    else
+        f->users = htpasswd_load(path, &opts, b->diag, b->ctx);
+    if (f->groups == NULL && f->users == NULL) {
+        b->errors++;
+        return NULL;
+    }
+    return f;
+}
+
+/* Parse a rule text the config parser already accepted. */
+static void
+snap_rule(struct snap_builder *b, struct rule *r, const char *text,
+          const char *where)
+{
+    char err[200];
+
+    if (rule_parse(r, text, strlen(text), err, sizeof err) < 0)
+        snap_err(b, NULL, 0, "%s: require: %s", where, err);
+}
+
+struct snap_group_check {
+    struct snap_builder *b;
+    const struct htgroup *groups;
+    const char *where;
+};
+
+static void
+snap_warn_group(void *ctx, struct bytes name)
+{
+    struct snap_group_check *gc = ctx;
+    char msg[512];
+
+    if (gc->groups != NULL && htgroup_exists(gc->groups, name.p, name.n))
+        return;
+    snprintf(msg, sizeof msg,
+             "%s: group '%.*s' is not defined in %s: nobody passes it",
+             gc->where, (int)(name.n > 64 ? 64 : name.n), name.p,
+             gc->groups ? "the group file" : "any group file (no group_file)");
+    gc->b->diag(gc->b->ctx, LOGL_WARN, NULL, 0, msg);
+}
+
+/* Fill profile i; cp NULL for the default profile (top-level keys). */
+static void
+snap_profile(struct snap_builder *b, struct snap_profile *p,
+             const struct conf_profile *cp)
+{
+    const struct conf *c = b->c;
+    const char *user_file = cp && cp->user_file ? cp->user_file : c->user_file;
+    const char *group_file =
+        cp && cp->group_file ? cp->group_file : c->group_file;
+    const char *require = cp && cp->require ? cp->require : c->require;
+    char where[100];
+    struct snap_file *f;
+    struct snap_group_check gc;
+
+    p->name = cp ? cp->name : "default";
+    p->realm = cp && cp->realm ? cp->realm : c->realm;
+    snprintf(where, sizeof where, "profile '%s'", p->name);
+    if (user_file == NULL) {
+        /* Only named profiles: the default profile is then refused (500). */
+        if (cp != NULL || c->nprofiles == 0)
+            snap_err(b, NULL, 0,
+                     "%s: no user file: set user_file (or --user-file)", where);
+    } else if ((f = snap_file(b, user_file, false)) != NULL) {
+        p->users = f->users;
+    }
+    if (group_file != NULL && (f = snap_file(b, group_file, true)) != NULL)
+        p->groups = f->groups;
+    snap_rule(b, &p->require, require ? require : "valid-user", where);
+    gc = (struct snap_group_check){b, p->groups, where};
+    if (b->errors == 0)
+        rule_each_group(&p->require, snap_warn_group, &gc);
+}
+
+struct snapshot *
+snapshot_load(const struct conf *c, diag_fn *diag, void *diag_ctx)
+{
+    struct snap_builder b = {NULL, c, diag, diag_ctx, 0};
+    struct snapshot *s = calloc(1, sizeof *s);
+
+    if (s == NULL)
+        return NULL;
+    b.s = s;
+    s->apache_authz = c->apache_authz;
+    s->profiles = calloc(c->nprofiles + 1, sizeof *s->profiles);
+    s->paths = calloc(c->npaths + 1, sizeof *s->paths);
+    if (s->profiles == NULL || s->paths == NULL) {
+        snapshot_free(s);
+        return NULL;
+    }
+    s->nprofiles = c->nprofiles + 1;
+    snap_profile(&b, &s->profiles[0], NULL);
+    for (size_t i = 0; i < c->nprofiles; i++)
+        snap_profile(&b, &s->profiles[i + 1], &c->profiles[i]);
+    s->npaths = c->npaths;
+    for (size_t i = 0; i < c->npaths; i++) {
+        char where[PATH_NORM_MAX + 16];
+
+        snprintf(where, sizeof where, "[path %s]", c->paths[i].prefix);
+        s->paths[i].prefix = c->paths[i].prefix;
+        s->paths[i].len = strlen(c->paths[i].prefix);
+        if (c->paths[i].require == NULL)
+            snap_err(&b, NULL, 0, "%s: no 'require' rule", where);
+        else
+            snap_rule(&b, &s->paths[i].require, c->paths[i].require, where);
+    }
+    if (b.errors > 0) {
+        snapshot_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+const struct snap_profile *
+snapshot_profile(const struct snapshot *s, const char *name, size_t n)
+{
+    for (size_t i = 1; i < s->nprofiles; i++)
+        if (strlen(s->profiles[i].name) == n &&
+            memcmp(s->profiles[i].name, name, n) == 0)
+            return &s->profiles[i];
+    return NULL;
+}
+
+void
+snapshot_free(struct snapshot *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->nfiles; i++) {
+        free(s->files[i].path);
+        htpasswd_free(s->files[i].users);
+        htgroup_free(s->files[i].groups);
+    }
+    free(s->files);
+    free(s->profiles);
+    free(s->paths);
+    free(s);
+}

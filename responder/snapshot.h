@@ -1,0 +1,63 @@
+/*
+ * snapshot: everything a decision reads that comes from files, loaded
+ * together from a configuration: per profile its users, groups, realm and
+ * rule, and the path rules. Immutable once built, so a later reload can
+ * swap a whole new snapshot in and no request ever sees users of one
+ * version with groups of another.
+ */
+#ifndef FCGI_AUTHD_SNAPSHOT_H
+#define FCGI_AUTHD_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "htgroup.h"
+#include "htpasswd.h"
+#include "log.h"
+#include "policy.h"
+
+struct snap_profile {
+    const char *name; /* "default" for the top level */
+    const char *realm;
+    const struct htpasswd *users; /* NULL: no user file (500 if chosen) */
+    const struct htgroup *groups; /* NULL: no group file */
+    struct rule require;
+};
+
+struct snap_path {
+    const char *prefix; /* normalised */
+    size_t len;
+    struct rule require;
+};
+
+struct snapshot {
+    struct snap_profile *profiles; /* [0] is the default profile */
+    size_t nprofiles;
+    struct snap_path *paths;
+    size_t npaths;
+    bool apache_authz;
+    /* Owned storage, freed by snapshot_free. */
+    struct snap_file *files;
+    size_t nfiles;
+};
+
+/*
+ * Load every file the configuration names (a file named by several
+ * profiles is read once) and build the snapshot. Every problem goes to
+ * diag; NULL when any file cannot be used or a profile has no user file
+ * (the default profile may have none when named profiles exist). The
+ * snapshot points at c's strings (names, realms, prefixes): c must outlive
+ * it.
+ */
+struct snapshot *snapshot_load(const struct conf *c, diag_fn *diag,
+                               void *diag_ctx);
+
+/* The profile called name[0..n), or NULL. */
+const struct snap_profile *snapshot_profile(const struct snapshot *s,
+                                            const char *name, size_t n);
+
+/* Free s and everything it loaded. NULL is a no-op. */
+void snapshot_free(struct snapshot *s);
+
+#endif

@@ -625,6 +625,48 @@ END_TEST
 
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* ------------------------------------------------------------ expiry -- */
+
+static const struct {
+    const char *comment; /* third field */
+    bool usable;
+    long long expires;
+} expiry_cases[] = {
+    {"", true, 0},
+    {"Alice Smith, room 12", true, 0},
+    {"expires=2001-01-01", true, 978307200},
+    {"contractor expires=2099-01-01T00:00:00Z until then", true, 4070908800LL},
+    {"expires=2001-01-01,team=ops", true, 978307200},
+    {"x expires=2001-13-01", false, 0},
+    {"expires=", false, 0},
+    {"expires=tomorrow", false, 0},
+    {"noexpires=2001-01-01", true, 0},
+};
+
+START_TEST(htpasswd_expiry_field)
+{
+    char text[256];
+    struct capture c;
+    struct htpasswd *h;
+    const struct htpasswd_entry *e;
+    int n;
+
+    n = snprintf(text, sizeof text, "alice:%s:%s\n", SHA_SECRET,
+                 expiry_cases[_i].comment);
+    h = parse(text, (size_t)n, &strict, &c);
+    ck_assert_ptr_nonnull(h);
+    e = htpasswd_lookup(h, "alice", 5);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_msg(e->usable == expiry_cases[_i].usable, "'%s'",
+                  expiry_cases[_i].comment);
+    if (e->usable)
+        ck_assert_int_eq(e->expires, expiry_cases[_i].expires);
+    else
+        ck_assert_int_ge(capture_find(&c, LOGL_WARN), 0);
+    htpasswd_free(h);
+}
+END_TEST
+
 static Suite *
 htpasswd_suite(void)
 {
@@ -643,6 +685,7 @@ htpasswd_suite(void)
     tcase_add_loop_test(tc, htpasswd_unusable_entries, 0, NELEM(usable_cases));
     tcase_add_test(tc, htpasswd_diag_never_shows_hash);
     tcase_add_test(tc, htpasswd_no_usable_warns);
+    tcase_add_loop_test(tc, htpasswd_expiry_field, 0, NELEM(expiry_cases));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("load");

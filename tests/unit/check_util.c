@@ -249,6 +249,58 @@ START_TEST(util_random_large_and_empty)
 }
 END_TEST
 
+/* ---------------------------------------------------------- utc dates -- */
+
+struct utc_case {
+    const char *text;
+    int rc;
+    long long at;
+};
+
+static const struct utc_case utc_cases[] = {
+    {"1970-01-01", 0, 0},
+    {"1970-01-02", 0, 86400},
+    {"2001-01-01", 0, 978307200},
+    {"2000-02-29", 0, 951782400},
+    {"2024-02-29T12:00:00Z", 0, 1709208000},
+    {"2038-01-19T03:14:08Z", 0, 2147483648LL},
+    {"2099-12-31T23:59:59Z", 0, 4102444799LL},
+    {"9999-12-31", 0, 253402214400LL},
+    {"1969-12-31", -1, 0},
+    {"2023-02-29", -1, 0},
+    {"1900-02-29", -1, 0},
+    {"2001-13-01", -1, 0},
+    {"2001-00-10", -1, 0},
+    {"2001-04-31", -1, 0},
+    {"2001-01-00", -1, 0},
+    {"2001-1-01", -1, 0},
+    {"01-01-2001", -1, 0},
+    {"2001/01/01", -1, 0},
+    {"2001-01-01T24:00:00Z", -1, 0},
+    {"2001-01-01T23:60:00Z", -1, 0},
+    {"2001-01-01T23:59:60Z", -1, 0},
+    {"2001-01-01T23:59:59", -1, 0},
+    {"2001-01-01 23:59:59Z", -1, 0},
+    {"2001-01-01T23:59:59+01", -1, 0},
+    {"+001-01-01", -1, 0},
+    {"", -1, 0},
+};
+
+START_TEST(util_parse_utc_table)
+{
+    const struct utc_case *c = &utc_cases[_i];
+    long long at = -7;
+    int rc = util_parse_utc(c->text, strlen(c->text), &at);
+
+    ck_assert_msg(rc == c->rc, "'%s': rc %d", c->text, rc);
+    if (rc == 0)
+        ck_assert_msg(at == c->at, "'%s': %lld, expected %lld", c->text, at,
+                      c->at);
+    else
+        ck_assert_int_eq(at, -7);
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -272,6 +324,11 @@ util_suite(void)
                         (int)(sizeof ieq_cases / sizeof ieq_cases[0]));
     tcase_add_loop_test(tc, util_has_ctl_table, 0,
                         (int)(sizeof ctl_cases / sizeof ctl_cases[0]));
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("utc");
+    tcase_add_loop_test(tc, util_parse_utc_table, 0,
+                        (int)(sizeof utc_cases / sizeof utc_cases[0]));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("secrets");

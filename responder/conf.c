@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "file.h"
 #include "path.h"
 #include "policy.h"
 #include "util.h"
@@ -577,43 +578,16 @@ conf_parse(struct conf *c, const char *name, const char *data, size_t len,
 int
 conf_load(struct conf *c, const char *path, diag_fn *diag, void *ctx)
 {
-    struct stat st;
-    char *buf = NULL;
-    size_t got = 0;
-    int fd, rc = -1;
+    char err[256];
+    size_t len = 0;
+    char *buf = file_read(path, CONF_FILE_MAX, &len, NULL, err, sizeof err);
+    int rc;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        conf_err(diag, ctx, path, 0, "cannot open: %s", strerror(errno));
+    if (buf == NULL) {
+        conf_err(diag, ctx, path, 0, "%s", err);
         return -1;
     }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-        st.st_size > CONF_FILE_MAX) {
-        conf_err(diag, ctx, path, 0, "not a regular file of at most %d bytes",
-                 CONF_FILE_MAX);
-        goto done;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL) {
-        conf_err(diag, ctx, path, 0, "out of memory");
-        goto done;
-    }
-    while (got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            conf_err(diag, ctx, path, 0, "read: %s", strerror(errno));
-            goto done;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    rc = conf_parse(c, path, buf, got, diag, ctx);
-done:
-    free(buf);
-    close(fd);
+    rc = conf_parse(c, path, buf, len, diag, ctx);
+    file_free(buf, len);
     return rc;
 }

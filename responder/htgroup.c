@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "htgroup.h"
 #include "htpasswd.h"
 #include "util.h"
@@ -344,22 +345,10 @@ mix64(uint64_t h)
     return h;
 }
 
-/*
- * FNV-1a over the bytes, seeded, then mixed so the low bits (the slot)
- * depend on every byte. The names come from the admin's file, not from
- * peers; the seed only keeps the layout different from run to run.
- */
 static uint64_t
 hash_name(uint64_t seed, struct bytes b)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-    size_t i;
-
-    for (i = 0; i < b.n; i++) {
-        h ^= (unsigned char)b.p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return mix64(h ^ b.n);
+    return util_hash64(seed, b.p, b.n);
 }
 
 static uint64_t
@@ -711,97 +700,21 @@ done:
     return h;
 }
 
-/*
- * Read the whole of fd (a regular file of st->st_size bytes) into a new
- * buffer. A file that changes size or time while read is refused: the copy
- * could mix old and new lines.
- */
-static char *
-read_whole(int fd, const struct stat *st, size_t *len, const char **why)
-{
-    size_t cap = (size_t)st->st_size + 1, got = 0;
-    struct stat after;
-    char *buf = malloc(cap);
-    ssize_t r;
-
-    *why = "out of memory";
-    if (buf == NULL)
-        return NULL;
-    /* Reading one byte more than expected detects a file that grew. */
-    while (got < cap) {
-        r = read(fd, buf + got, cap - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            *why = "read error";
-            goto fail;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    *why = "changed while being read";
-    if (got != (size_t)st->st_size || fstat(fd, &after) != 0 ||
-        after.st_size != st->st_size ||
-        after.st_mtim.tv_sec != st->st_mtim.tv_sec ||
-        after.st_mtim.tv_nsec != st->st_mtim.tv_nsec)
-        goto fail;
-    *len = got;
-    return buf;
-fail:
-    free(buf);
-    return NULL;
-}
-
 struct htgroup *
 htgroup_load(const char *path, diag_fn *diag, void *diag_ctx)
 {
-    struct htgroup *h = NULL;
-    const char *why = NULL;
-    char msg[256], eb[128];
-    struct stat st;
-    char *buf = NULL;
+    struct htgroup *h;
+    char err[256];
     size_t len = 0;
-    int fd;
+    char *buf = file_read(path, HTGROUP_FILE_MAX, &len, NULL, err, sizeof err);
 
-    /*
-     * Symbolic links are followed: admins use them. O_NONBLOCK keeps a
-     * FIFO from hanging the open; it is refused right after.
-     */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        snprintf(msg, sizeof msg, "cannot open: %s",
-                 strerror_r(errno, eb, sizeof eb));
-        goto fail;
-    }
-    if (fstat(fd, &st) != 0) {
-        snprintf(msg, sizeof msg, "cannot stat: %s",
-                 strerror_r(errno, eb, sizeof eb));
-        goto fail;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(msg, sizeof msg, "not a regular file");
-        goto fail;
-    }
-    if ((uintmax_t)st.st_size > HTGROUP_FILE_MAX) {
-        snprintf(msg, sizeof msg, "larger than %zu MiB (%jd bytes)",
-                 HTGROUP_FILE_MAX >> 20, (intmax_t)st.st_size);
-        goto fail;
-    }
-    buf = read_whole(fd, &st, &len, &why);
     if (buf == NULL) {
-        snprintf(msg, sizeof msg, "%s", why);
-        goto fail;
+        if (diag != NULL)
+            diag(diag_ctx, LOGL_ERROR, path, 0, err);
+        return NULL;
     }
     h = htgroup_parse(path, buf, len, diag, diag_ctx);
-    goto done;
-fail:
-    if (diag != NULL)
-        diag(diag_ctx, LOGL_ERROR, path, 0, msg);
-done:
-    free(buf);
-    if (fd >= 0)
-        close(fd);
+    file_free(buf, len);
     return h;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "htpasswd.h"
 #include "util.h"
 
@@ -219,36 +220,11 @@ count_entries(const char *data, size_t len, struct reporter *rep,
 
 /* ---------------------------------------------------------------- table -- */
 
-/*
- * FNV-1a over the bytes, seeded, then the murmur3 finaliser so the low
- * bits (the slot) depend on every input byte. The keys come from the
- * admin's file, not from peers, so flooding is not a concern; the seed
- * only keeps the layout different from run to run.
- */
-static uint64_t
-hash_user(uint64_t seed, const char *p, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 0x100000001b3ULL;
-    }
-    h ^= n;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 /* The slot holding user[0..n), or the empty slot where it would go. */
 static struct slot *
 find_slot(const struct htpasswd *h, const char *user, size_t n)
 {
-    uint64_t hv = hash_user(h->seed, user, n);
+    uint64_t hv = util_hash64(h->seed, user, n);
     uint32_t tag = (uint32_t)(hv >> 32);
     size_t i = (size_t)hv & h->mask;
     const struct htpasswd_entry *e;
@@ -398,7 +374,7 @@ table_add(struct htpasswd *h, const struct line *l, unsigned lineno,
     else
         h->usable++;
     s->idx = (uint32_t)++h->count;
-    s->tag = (uint32_t)(hash_user(h->seed, l->user, l->ulen) >> 32);
+    s->tag = (uint32_t)(util_hash64(h->seed, l->user, l->ulen) >> 32);
 }
 
 /* ------------------------------------------------------------------ API -- */
@@ -446,102 +422,22 @@ done:
     return h;
 }
 
-/*
- * Read the whole of fd (a regular file of st->st_size bytes) into a new
- * buffer. A file that changes size or time while read is refused: htpasswd
- * rewrites in place, so the copy could mix old and new lines.
- */
-static char *
-read_whole(int fd, const struct stat *st, size_t *len, const char **why)
-{
-    size_t cap = (size_t)st->st_size + 1, got = 0;
-    struct stat after;
-    char *buf = malloc(cap);
-    ssize_t r;
-
-    *why = "out of memory";
-    if (buf == NULL)
-        return NULL;
-    /* Reading one byte more than expected detects a file that grew. */
-    while (got < cap) {
-        r = read(fd, buf + got, cap - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            *why = "read error";
-            goto fail;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    *why = "changed while being read";
-    if (got != (size_t)st->st_size || fstat(fd, &after) != 0 ||
-        after.st_size != st->st_size ||
-        after.st_mtim.tv_sec != st->st_mtim.tv_sec ||
-        after.st_mtim.tv_nsec != st->st_mtim.tv_nsec)
-        goto fail;
-    *len = got;
-    return buf;
-fail:
-    util_wipe(buf, got);
-    free(buf);
-    return NULL;
-}
-
 struct htpasswd *
 htpasswd_load(const char *path, const struct htpasswd_opts *opts, diag_fn *diag,
               void *diag_ctx)
 {
-    struct htpasswd *h = NULL;
-    const char *why = NULL;
-    char msg[256], eb[128];
-    struct stat st;
-    char *buf = NULL;
+    struct htpasswd *h;
+    char err[256];
     size_t len = 0;
-    int fd;
+    char *buf = file_read(path, HTPASSWD_FILE_MAX, &len, NULL, err, sizeof err);
 
-    /*
-     * Symbolic links are followed: admins use them. O_NONBLOCK keeps a
-     * FIFO from hanging the open; it is refused right after.
-     */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        snprintf(msg, sizeof msg, "cannot open: %s",
-                 strerror_r(errno, eb, sizeof eb));
-        goto fail;
-    }
-    if (fstat(fd, &st) != 0) {
-        snprintf(msg, sizeof msg, "cannot stat: %s",
-                 strerror_r(errno, eb, sizeof eb));
-        goto fail;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(msg, sizeof msg, "not a regular file");
-        goto fail;
-    }
-    if ((uintmax_t)st.st_size > HTPASSWD_FILE_MAX) {
-        snprintf(msg, sizeof msg, "larger than %zu MiB (%jd bytes)",
-                 HTPASSWD_FILE_MAX >> 20, (intmax_t)st.st_size);
-        goto fail;
-    }
-    buf = read_whole(fd, &st, &len, &why);
     if (buf == NULL) {
-        snprintf(msg, sizeof msg, "%s", why);
-        goto fail;
+        if (diag != NULL)
+            diag(diag_ctx, LOGL_ERROR, path, 0, err);
+        return NULL;
     }
     h = htpasswd_parse(path, buf, len, opts, diag, diag_ctx);
-    goto done;
-fail:
-    if (diag != NULL)
-        diag(diag_ctx, LOGL_ERROR, path, 0, msg);
-done:
-    if (buf != NULL) {
-        util_wipe(buf, len);
-        free(buf);
-    }
-    if (fd >= 0)
-        close(fd);
+    file_free(buf, len);
     return h;
 }
 

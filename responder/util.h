@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A view of bytes that are not NUL-terminated and may come from a peer. */
 struct bytes {
@@ -48,6 +49,13 @@ bool util_has_ctl(const char *p, size_t n);
  * epoch, or -1.
  */
 int util_parse_utc(const char *s, size_t n, long long *out);
+
+/*
+ * A seeded 64-bit hash of p[0..n) for the tables of admin files (FNV-1a,
+ * then the murmur3 finaliser so the low bits depend on every byte). Not
+ * for peer-chosen keys at scale: the seed only varies the layout.
+ */
+uint64_t util_hash64(uint64_t seed, const void *p, size_t n);
 
 /* Fill buf with n bytes from the kernel's CSPRNG. Returns 0 or -1. */
 int util_random(void *buf, size_t n);

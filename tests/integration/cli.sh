@@ -51,6 +51,30 @@ expect_match "-t names the group" "no group 'no-such-group-here'" "$out"
 [ -e "$T/t.sock" ] && not_ok "-t opens no socket" "$T/t.sock exists" ||
 	ok "-t opens no socket"
 
+# -t with profiles, groups and path rules: one line per profile, and a
+# warning for a group no group file defines.
+printf 'admins: alice\n' >"$T/groups"
+cat >"$T/policy.conf" <<CONF
+[profile staff]
+user_file = $U
+group_file = $T/groups
+require = group admins | group nosuch
+[path /Reports/]
+require = user alice
+CONF
+out=$("$FCGI_AUTHD" -c "$T/policy.conf" -t 2>&1)
+expect_eq "-t with only named profiles exits 0" 0 $?
+expect_match "-t: the default profile needs AUTH_PROFILE" \
+	'profile default: no user file' "$out"
+expect_match "-t: the named profile" \
+	'profile staff: 10 users, 9 usable, 1 groups; realm "Restricted"; require group admins \| group nosuch' "$out"
+expect_match "-t: the path rule, normalised" 'path /reports/: require user alice' "$out"
+expect_match "-t: an undefined group is named" "group 'nosuch' is not defined" "$out"
+printf '[profile x]\nrequire = group\n' >"$T/badrule.conf"
+out=$("$FCGI_AUTHD" -c "$T/badrule.conf" --user-file "$U" -t 2>&1)
+expect_eq "-t with a bad rule exits 1" 1 $?
+expect_match "-t names the rule's line" "badrule.conf:2: require: 'group' needs at least one name" "$out"
+
 # -t: no user file.
 out=$("$FCGI_AUTHD" -t 2>&1)
 expect_eq "-t without a user file exits 1" 1 $?

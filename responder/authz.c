@@ -21,6 +21,7 @@ static const char *const authz_reason_names[] = {
     [REASON_FORBIDDEN] = "forbidden",
     [REASON_UNUSABLE] = "unusable_entry",
     [REASON_MISCONFIGURED] = "misconfigured",
+    [REASON_BUSY] = "busy",
     [REASON_INTERNAL] = "internal",
 };
 
@@ -175,6 +176,105 @@ authz_policy(const struct authz_ctx *ctx, const struct authz_scope *sc,
         authz_deny(d, 403, REASON_FORBIDDEN);
 }
 
+/*
+ * Too many hashes queued: 503 where the status reaches the client (with
+ * Retry-After), 500 for nginx, which knows no other.
+ */
+static void
+authz_busy(struct decision *d)
+{
+    authz_deny(d, d->role == ROLE_RESPONDER ? 500 : 503, REASON_BUSY);
+}
+
+/*
+ * Hash for the dummy check of an unknown or dead entry, within a hashing
+ * slot. Fills d with the given reason, or 500/503.
+ */
+static void
+authz_dummy(const struct authz_ctx *ctx, struct verify_ctx *vctx,
+            struct bytes pw, enum authz_reason reason, struct decision *d)
+{
+    enum verify_result vr;
+
+    if (ctx->gate != NULL && gate_enter(ctx->gate, NULL) == GATE_BUSY) {
+        authz_busy(d);
+        return;
+    }
+    vr = verify_dummy(vctx, pw.p, pw.n);
+    if (ctx->gate != NULL)
+        gate_leave(ctx->gate, NULL, false);
+    if (vr == VERIFY_ERROR)
+        authz_deny(d, 500, REASON_INTERNAL);
+    else
+        authz_deny(d, 401, reason);
+}
+
+/*
+ * Verify pw against e: from the cache, by joining an identical
+ * verification in flight, or by hashing in a slot (and remembering a
+ * success). Fills d, through authz_policy on success.
+ */
+static void
+authz_verify(const struct authz_ctx *ctx, const struct authz_scope *sc,
+             const struct request *r, struct verify_ctx *vctx,
+             const struct htpasswd_entry *e, struct bytes pw,
+             struct decision *d)
+{
+    const struct snap_profile *p = sc->profile;
+    bool keyed = cache_enabled(ctx->cache);
+    struct cache_key key;
+    enum verify_result vr;
+    enum gate_result gr = GATE_RUN;
+
+    if (keyed) {
+        cache_key(ctx->cache, &key, (struct bytes){p->name, strlen(p->name)},
+                  (struct bytes){e->user, e->user_len}, pw,
+                  (struct bytes){e->hash, e->hash_len});
+        if (cache_lookup(ctx->cache, &key, ctx->snap->generation,
+                         cache_now())) {
+            d->cached = true;
+            authz_policy(ctx, sc, r, d);
+            goto done;
+        }
+    }
+    if (ctx->gate != NULL)
+        gr = gate_enter(ctx->gate, keyed ? &key : NULL);
+    switch (gr) {
+    case GATE_BUSY:
+        authz_busy(d);
+        goto done;
+    case GATE_JOINED_OK:
+        authz_policy(ctx, sc, r, d);
+        goto done;
+    case GATE_JOINED_FAIL:
+        authz_deny(d, 401, REASON_BAD_PASSWORD);
+        goto done;
+    case GATE_RUN:
+        break;
+    }
+    vr = verify_password(vctx, e->kind, e->hash, pw.p, pw.n);
+    if (vr == VERIFY_OK && keyed)
+        cache_insert(ctx->cache, &key, ctx->snap->generation, cache_now());
+    if (ctx->gate != NULL)
+        gate_leave(ctx->gate, keyed ? &key : NULL, vr == VERIFY_OK);
+    switch (vr) {
+    case VERIFY_OK:
+        authz_policy(ctx, sc, r, d);
+        break;
+    case VERIFY_MISMATCH:
+        authz_deny(d, 401, REASON_BAD_PASSWORD);
+        break;
+    case VERIFY_UNSUPPORTED:
+        authz_deny(d, 401, REASON_UNUSABLE);
+        break;
+    case VERIFY_ERROR:
+        authz_deny(d, 500, REASON_INTERNAL);
+        break;
+    }
+done:
+    util_wipe(&key, sizeof key);
+}
+
 /* Look the user up and check the password; fills d. */
 static void
 authz_check(const struct authz_ctx *ctx, const struct authz_scope *sc,
@@ -184,42 +284,24 @@ authz_check(const struct authz_ctx *ctx, const struct authz_scope *sc,
     const struct htpasswd *users = sc->profile->users;
     const struct htpasswd_entry *e = NULL;
     struct bytes pw = cred->password;
-    enum verify_result vr;
 
     if (cred->user.n <= HTPASSWD_USER_MAX)
         e = htpasswd_lookup(users, cred->user.p, cred->user.n);
     d->user_known = e != NULL;
-    if (e == NULL || !e->usable ||
-        (e->expires != 0 && (long long)time(NULL) >= e->expires)) {
-        /* Unknown users and dead entries cost as much as a real check. */
-        vr = verify_dummy(vctx, pw.p, pw.n);
-        if (vr == VERIFY_ERROR)
-            authz_deny(d, 500, REASON_INTERNAL);
-        else if (e == NULL)
-            authz_deny(d, 401, REASON_UNKNOWN_USER);
-        else if (e->kind == HASH_LOCKED)
-            authz_deny(d, 401, REASON_LOCKED);
-        else if (e->usable)
-            authz_deny(d, 401, REASON_EXPIRED);
-        else
-            authz_deny(d, 401, REASON_UNUSABLE);
-        return;
-    }
-    vr = verify_password(vctx, e->kind, e->hash, pw.p, pw.n);
-    switch (vr) {
-    case VERIFY_OK:
-        authz_policy(ctx, sc, r, d);
-        return;
-    case VERIFY_MISMATCH:
-        authz_deny(d, 401, REASON_BAD_PASSWORD);
-        return;
-    case VERIFY_UNSUPPORTED:
-        authz_deny(d, 401, REASON_UNUSABLE);
-        return;
-    case VERIFY_ERROR:
-        break;
-    }
-    authz_deny(d, 500, REASON_INTERNAL);
+    /*
+     * Unknown users and dead entries cost as much as a real check, and
+     * never reach the cache: locked and expired users are never cached.
+     */
+    if (e == NULL)
+        authz_dummy(ctx, vctx, pw, REASON_UNKNOWN_USER, d);
+    else if (e->kind == HASH_LOCKED)
+        authz_dummy(ctx, vctx, pw, REASON_LOCKED, d);
+    else if (!e->usable)
+        authz_dummy(ctx, vctx, pw, REASON_UNUSABLE, d);
+    else if (e->expires != 0 && (long long)time(NULL) >= e->expires)
+        authz_dummy(ctx, vctx, pw, REASON_EXPIRED, d);
+    else
+        authz_verify(ctx, sc, r, vctx, e, pw, d);
 }
 
 /*

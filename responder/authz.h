@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "cache.h"
+#include "gate.h"
 #include "htpasswd.h"
 #include "request.h"
 #include "snapshot.h"
@@ -26,12 +28,15 @@ enum authz_reason {
     REASON_FORBIDDEN,     /* authenticated, but the rules say no: 403 */
     REASON_UNUSABLE,      /* the stored entry can never match */
     REASON_MISCONFIGURED, /* a role or mode the server should not send */
+    REASON_BUSY,          /* too many hashes queued: 503 (500 for nginx) */
     REASON_INTERNAL,      /* our failure: fail closed */
 };
 
 /* What authz needs from the configuration, fixed while serving. */
 struct authz_ctx {
     const struct snapshot *snap;
+    struct cache *cache; /* NULL: no cache */
+    struct gate *gate;   /* NULL: hash without limit */
 };
 
 struct decision {
@@ -49,6 +54,7 @@ struct decision {
      * 500 here): denials to Apache go without a body.
      */
     bool no_body;
+    bool cached; /* the password was verified from the cache */
     char groups[AUTHZ_GROUPS_MAX]; /* on 200: the user's groups, "a,b" */
     size_t groups_len;
     struct bytes client; /* REMOTE_ADDR, for the log */

@@ -38,7 +38,14 @@ static const struct conf_key conf_table[] = {
      "who may pass: valid-user, user NAME..., group NAME..., joined by | "
      "(any) or & (all)"},
     {"threads", OFF(threads), CONF_UINT, "0", "N",
-     "worker threads (0: one per CPU, at most 256)"},
+     "request worker threads (0: 8 per CPU, at least 8; at most 256)"},
+    {"hash_slots", OFF(hash_slots), CONF_UINT, "0", "N",
+     "password hashes computed at once (0: one per CPU); requests that "
+     "need none never wait behind them"},
+    {"cache_ttl", OFF(cache_ttl), CONF_SECONDS, "300", "SECONDS",
+     "how long a successful verification is remembered (0: no cache)"},
+    {"cache_size", OFF(cache_size), CONF_COUNT, "65536", "N",
+     "most verifications remembered (about 48 bytes each)"},
     {"socket_mode", OFF(socket_mode), CONF_MODE, "0660", "MODE",
      "permissions of a unix socket opened by --listen"},
     {"socket_group", OFF(socket_group), CONF_STRING, NULL, "GROUP",
@@ -192,6 +199,20 @@ conf_store(const struct conf_key *k, void *m, const char *value,
             return -1;
         }
         break;
+    case CONF_SECONDS:
+    case CONF_COUNT: {
+        unsigned long lo = k->type == CONF_COUNT ? 1 : 0;
+        unsigned long hi = k->type == CONF_COUNT ? 10000000 : 86400;
+
+        if (util_parse_ulong(value, vlen, lo, hi, &ul) < 0) {
+            conf_err(diag, ctx, file, line,
+                     "%s: expected a number from %lu to %lu, got '%s'", k->name,
+                     lo, hi, value);
+            return -1;
+        }
+        *(unsigned *)m = (unsigned)ul;
+        return 0;
+    }
     case CONF_UINT:
         if (util_parse_ulong(value, vlen, 0, 256, &ul) < 0) {
             conf_err(diag, ctx, file, line,

@@ -35,7 +35,10 @@ struct conf_path {
 
 struct conf {
     char *listen;         /* unix:/path, tcp:ADDR:PORT, tcp6:[ADDR]:PORT */
-    unsigned threads;     /* 0: number of CPUs */
+    unsigned threads;     /* request workers; 0: 8 per CPU */
+    unsigned hash_slots;  /* concurrent password hashes; 0: one per CPU */
+    unsigned cache_ttl;   /* seconds a verification is remembered; 0: off */
+    unsigned cache_size;  /* entries */
     unsigned socket_mode; /* unix socket permissions */
     char *socket_group;   /* unix socket group, or NULL */
     bool allow_plaintext;
@@ -56,6 +59,8 @@ struct conf {
 enum conf_type {
     CONF_STRING,
     CONF_UINT,
+    CONF_SECONDS, /* 0 to 86400 */
+    CONF_COUNT,   /* 1 to 10 000 000 */
     CONF_MODE,
     CONF_BOOL,
     CONF_LOGLEVEL,

@@ -14,6 +14,8 @@
 #include "conf.h"
 #include "fcgi_loop.h"
 #include "htpasswd.h"
+#include "cache.h"
+#include "gate.h"
 #include "snapshot.h"
 #include "listen.h"
 #include "log.h"
@@ -217,6 +219,67 @@ main_socket(const struct conf *conf)
     return -2;
 }
 
+static unsigned
+main_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+/*
+ * Workers, hashing slots and the cache. More workers than slots: a request
+ * that needs no hash (cached, no credentials) finds a free worker even
+ * while the slots are busy; the workers that may queue for a slot are
+ * capped so that a quarter of them (at least 2) always stay free for it.
+ */
+static int
+main_speed(struct conf *conf, struct authz_ctx *ctx)
+{
+    unsigned cpus = main_cpus(), reserve, queue;
+
+    if (conf->threads == 0)
+        conf->threads = cpus * 8 < 8 ? 8 : cpus * 8 > 256 ? 256 : cpus * 8;
+    if (conf->hash_slots == 0)
+        conf->hash_slots = cpus;
+    if (conf->hash_slots > conf->threads)
+        conf->hash_slots = conf->threads;
+    reserve = conf->threads / 4 < 2 ? 2 : conf->threads / 4;
+    queue = conf->threads > conf->hash_slots + reserve
+                ? conf->threads - conf->hash_slots - reserve
+                : 0;
+    ctx->gate = gate_new(conf->hash_slots, queue);
+    ctx->cache = cache_new(conf->cache_size, conf->cache_ttl);
+    if (ctx->gate == NULL || ctx->cache == NULL) {
+        log_msg(LOGL_ERROR, "out of memory (or no randomness) for the cache");
+        return -1;
+    }
+    log_msg(LOGL_INFO,
+            "%u workers, %u hashing slots (%u may queue); cache %s (%u "
+            "entries, %u s)",
+            conf->threads, conf->hash_slots, queue,
+            cache_enabled(ctx->cache) ? "on" : "off", conf->cache_size,
+            conf->cache_ttl);
+    return 0;
+}
+
+/* What the cache and the slots did, at exit. */
+static void
+main_report(const struct authz_ctx *ctx)
+{
+    struct cache_stats cs;
+    struct gate_stats gs;
+
+    cache_get_stats(ctx->cache, &cs);
+    gate_get_stats(ctx->gate, &gs);
+    log_msg(LOGL_INFO,
+            "cache: %llu hits, %llu misses, %llu inserts, %llu evictions; "
+            "hashes: %llu run, %llu joined, %llu refused busy",
+            (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+            (unsigned long long)cs.inserts, (unsigned long long)cs.evictions,
+            gs.runs, gs.joined, gs.busy);
+}
+
 /* One line per profile: to f (for -t), or to the log when f is NULL. */
 static void
 main_describe(FILE *f, const struct snapshot *snap)
@@ -259,7 +322,7 @@ main(int argc, char **argv)
     struct main_opts opts = {0};
     struct conf conf;
     struct snapshot *snap = NULL;
-    struct authz_ctx ctx;
+    struct authz_ctx ctx = {NULL, NULL, NULL};
     int rc, fd, status = 1;
 
     rc = main_parse_args(argc, argv, &opts);
@@ -287,7 +350,9 @@ main(int argc, char **argv)
         log_msg(LOGL_ERROR, "cannot make the dummy hash (libxcrypt)");
         goto done;
     }
-    ctx = (struct authz_ctx){snap};
+    if (main_speed(&conf, &ctx) < 0)
+        goto done;
+    ctx.snap = snap;
 
     fd = main_socket(&conf);
     if (fd == -2 && getenv("GATEWAY_INTERFACE") != NULL) {
@@ -306,9 +371,12 @@ main(int argc, char **argv)
         goto done;
     main_describe(NULL, snap);
     status = fcgi_loop_run(fd, conf.threads, &ctx) == 0 ? 0 : 1;
+    main_report(&ctx);
     if (listen_unix_path() != NULL)
         unlink(listen_unix_path());
 done:
+    cache_free(ctx.cache);
+    gate_free(ctx.gate);
     snapshot_free(snap);
     conf_free(&conf);
     return status;

@@ -49,6 +49,8 @@ response_reason_phrase(int status)
         return "Unauthorized";
     case 403:
         return "Forbidden";
+    case 503:
+        return "Service Unavailable";
     default:
         return "Internal Server Error";
     }
@@ -66,6 +68,9 @@ response_body(int status)
                "password. If you gave them, they were not accepted.\n";
     case 403:
         return "Forbidden: you are signed in, but not allowed here.\n";
+    case 503:
+        return "Too many sign-ins are being checked right now. Please try "
+               "again in a moment.\n";
     default:
         return "The authentication service failed. Please try again later, "
                "or tell the site's administrator.\n";
@@ -98,6 +103,8 @@ response_deny(const struct decision *d, int status, char *buf, size_t cap)
     char realm[RESPONSE_REALM_QUOTED];
     char challenge[sizeof realm + 64] = "";
 
+    if (status == 503)
+        snprintf(challenge, sizeof challenge, "Retry-After: 1\r\n");
     if (status == 401) {
         if (response_quote(d->realm ? d->realm : "Restricted", realm,
                            sizeof realm) < 0)
@@ -130,7 +137,8 @@ response_write(const struct decision *d, const struct sink *out)
     if (d->status == 200 && d->reason == REASON_OK && d->user_len > 0 &&
         strlen(d->user) == d->user_len && !util_has_ctl(d->user, d->user_len))
         n = response_allow(d, buf, sizeof buf);
-    else if (d->status == 400 || d->status == 401 || d->status == 403)
+    else if (d->status == 400 || d->status == 401 || d->status == 403 ||
+             d->status == 503)
         n = response_deny(d, d->status, buf, sizeof buf);
     else
         n = -1;

@@ -141,6 +141,9 @@ snap_profile(struct snap_builder *b, struct snap_profile *p,
         rule_each_group(&p->require, snap_warn_group, &gc);
 }
 
+/* Each snapshot gets the next number: cached verifications name theirs. */
+static uint64_t snapshot_generations;
+
 struct snapshot *
 snapshot_load(const struct conf *c, diag_fn *diag, void *diag_ctx)
 {
@@ -151,6 +154,8 @@ snapshot_load(const struct conf *c, diag_fn *diag, void *diag_ctx)
         return NULL;
     b.s = s;
     s->apache_authz = c->apache_authz;
+    s->generation =
+        __atomic_add_fetch(&snapshot_generations, 1, __ATOMIC_RELAXED);
     s->profiles = calloc(c->nprofiles + 1, sizeof *s->profiles);
     s->paths = calloc(c->npaths + 1, sizeof *s->paths);
     if (s->profiles == NULL || s->paths == NULL) {

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 #include "htgroup.h"
@@ -37,6 +38,7 @@ struct snapshot {
     struct snap_path *paths;
     size_t npaths;
     bool apache_authz;
+    uint64_t generation; /* cache entries of other generations never hit */
     /* Owned storage, freed by snapshot_free. */
     struct snap_file *files;
     size_t nfiles;

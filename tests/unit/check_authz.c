@@ -78,6 +78,7 @@ setup(void)
     char *p = make_hash("$6$", 1000, "pete-secret");
     char *r = make_hash("$6$", 1000, "root-secret");
     char *a = make_hash("$6$", 1000, "alice-admin");
+    char *q = make_hash("$6$", 1000, "quinn-secret");
     char lp[73];
     char *lh;
     char text[8192];
@@ -98,8 +99,9 @@ setup(void)
              "olga:%s:expired expires=2001-01-01\n"
              "pete:%s:expires=2099-01-01T00:00:00Z\n"
              "zed:%s:expires=2001-13-01\n"
-             "long:%s\n",
-             y, b, s, l, o, p, p, lh);
+             "long:%s\n"
+             "quinn:%s\n",
+             y, b, s, l, o, p, p, lh, q);
     write_file("users.htpasswd", text);
     snprintf(text, sizeof text, "root:%s\nalice:%s\n", r, a);
     write_file("admins.htpasswd", text);
@@ -129,7 +131,10 @@ setup(void)
     ck_assert_int_eq(verify_dummy_init(), 0);
     vctx = verify_ctx_new();
     ck_assert_ptr_nonnull(vctx);
-    actx = (struct authz_ctx){snap};
+    /* As in production: a cache and hashing slots. */
+    actx = (struct authz_ctx){snap, cache_new(1000, 300), gate_new(2, 8)};
+    ck_assert_ptr_nonnull(actx.cache);
+    ck_assert_ptr_nonnull(actx.gate);
     free(y);
     free(b);
     free(s);
@@ -139,6 +144,7 @@ setup(void)
     free(r);
     free(a);
     free(lh);
+    free(q);
 }
 
 static void
@@ -149,6 +155,8 @@ teardown(void)
     char path[128];
 
     verify_ctx_free(vctx);
+    cache_free(actx.cache);
+    gate_free(actx.gate);
     snapshot_free(snap);
     conf_free(&conf);
     for (size_t i = 0; i < 3; i++) {
@@ -718,7 +726,7 @@ END_TEST
 
 START_TEST(authz_no_snapshot_fails_closed)
 {
-    struct authz_ctx c2 = {NULL};
+    struct authz_ctx c2 = {NULL, NULL, NULL};
     char hdr[200];
     char role[] = "FCGI_ROLE=RESPONDER";
     char *envp[3] = {hdr, role, NULL};
@@ -824,6 +832,146 @@ START_TEST(authz_reason_names_distinct)
 }
 END_TEST
 
+/* ------------------------------------------------------------- cache -- */
+
+/* Decide for "user:password" with extra params; returns the decision. */
+static struct decision
+decide(const struct authz_ctx *ctx, const char *cred, const char *extra)
+{
+    char hdr[300], role[] = "FCGI_ROLE=AUTHORIZER", uri[] = "REQUEST_URI=/";
+    char x[100];
+    char *envp[5] = {hdr, role, uri, NULL, NULL};
+    struct request r;
+    struct decision d;
+
+    if (extra != NULL) {
+        snprintf(x, sizeof x, "%s", extra);
+        envp[3] = x;
+    }
+    basic_header(hdr, sizeof hdr, cred, strlen(cred));
+    request_parse(&r, envp);
+    authz_decide(ctx, &r, vctx, &d);
+    return d;
+}
+
+START_TEST(authz_cache_hit_after_success)
+{
+    struct cache_stats st;
+    /* quinn: used nowhere else, so not cached yet even with CK_FORK=no. */
+    struct decision d = decide(&actx, "quinn:quinn-secret", NULL);
+
+    ck_assert_int_eq(d.status, 200);
+    ck_assert(!d.cached);
+    d = decide(&actx, "quinn:quinn-secret", NULL);
+    ck_assert_int_eq(d.status, 200);
+    ck_assert(d.cached);
+    cache_get_stats(actx.cache, &st);
+    ck_assert_uint_ge(st.hits, 1);
+}
+END_TEST
+
+/* A cached user with a wrong password is refused, and nothing is cached. */
+START_TEST(authz_cache_wrong_password_refused)
+{
+    struct decision d = decide(&actx, "carol:carol-secret", NULL);
+
+    ck_assert_int_eq(d.status, 200);
+    d = decide(&actx, "carol:carol-secreT", NULL);
+    ck_assert_int_eq(d.status, 401);
+    ck_assert(!d.cached);
+    d = decide(&actx, "carol:carol-secreT", NULL);
+    ck_assert_int_eq(d.status, 401);
+}
+END_TEST
+
+/* bcrypt's 72 bytes: the cache key covers the whole password. */
+START_TEST(authz_cache_after_byte_72_refused)
+{
+    char cred[120];
+    struct decision d;
+
+    memset(cred, 'p', sizeof cred);
+    memcpy(cred, "long:", 5);
+    cred[5 + 72] = '\0';
+    ck_assert_int_eq(decide(&actx, cred, NULL).status, 200);
+    ck_assert(decide(&actx, cred, NULL).cached);
+    strcpy(cred + 5 + 72, "X");
+    d = decide(&actx, cred, NULL);
+    ck_assert_int_eq(d.status, 401);
+    ck_assert(!d.cached);
+}
+END_TEST
+
+/* A hit still goes through the rules. */
+START_TEST(authz_cache_hit_still_applies_rules)
+{
+    char cred[120];
+
+    memset(cred, 'p', sizeof cred);
+    memcpy(cred, "long:", 5);
+    cred[5 + 72] = '\0';
+    ck_assert_int_eq(decide(&actx, cred, NULL).status, 200);
+    ck_assert_int_eq(decide(&actx, cred, "AUTH_REQUIRE=user alice").status,
+                     403);
+    ck_assert_int_eq(decide(&actx, cred, "AUTH_PROFILE=staff").status, 403);
+}
+END_TEST
+
+/* The same user with two passwords in two profiles never cross-hits. */
+START_TEST(authz_cache_profiles_never_cross)
+{
+    ck_assert_int_eq(decide(&actx, "alice:alice-secret", NULL).status, 200);
+    ck_assert_int_eq(
+        decide(&actx, "alice:alice-admin", "AUTH_PROFILE=admins").status, 200);
+    ck_assert_int_eq(
+        decide(&actx, "alice:alice-secret", "AUTH_PROFILE=admins").status, 401);
+    ck_assert_int_eq(decide(&actx, "alice:alice-admin", NULL).status, 401);
+    ck_assert(decide(&actx, "alice:alice-secret", NULL).cached);
+    ck_assert(decide(&actx, "alice:alice-admin", "AUTH_PROFILE=admins").cached);
+}
+END_TEST
+
+/* A new snapshot (a reload) retires every entry at once. */
+START_TEST(authz_cache_new_generation_misses)
+{
+    struct snapshot *s2 = snapshot_load(&conf, quiet_diag, NULL);
+    struct authz_ctx c2 = {s2, actx.cache, actx.gate};
+
+    ck_assert_ptr_nonnull(s2);
+    ck_assert_uint_ne(s2->generation, snap->generation);
+    ck_assert_int_eq(decide(&actx, "carol:carol-secret", NULL).status, 200);
+    ck_assert(decide(&actx, "carol:carol-secret", NULL).cached);
+    ck_assert(!decide(&c2, "carol:carol-secret", NULL).cached);
+    snapshot_free(s2);
+}
+END_TEST
+
+/* With the cache off, nothing is remembered. */
+START_TEST(authz_cache_off)
+{
+    struct authz_ctx c2 = {snap, cache_new(1000, 0), NULL};
+
+    ck_assert(!cache_enabled(c2.cache));
+    ck_assert_int_eq(decide(&c2, "carol:carol-secret", NULL).status, 200);
+    ck_assert(!decide(&c2, "carol:carol-secret", NULL).cached);
+    cache_free(c2.cache);
+}
+END_TEST
+
+/* Locked and expired users never enter the cache. */
+START_TEST(authz_cache_never_for_dead_accounts)
+{
+    struct cache_stats before, after;
+
+    cache_get_stats(actx.cache, &before);
+    ck_assert_int_eq(decide(&actx, "olga:olga-secret", NULL).status, 401);
+    ck_assert_int_eq(decide(&actx, "heidi:heidi-secret", NULL).status, 401);
+    cache_get_stats(actx.cache, &after);
+    ck_assert_uint_eq(after.inserts, before.inserts);
+    ck_assert_uint_eq(after.hits + after.misses, before.hits + before.misses);
+}
+END_TEST
+
 static Suite *
 authz_suite(void)
 {
@@ -840,6 +988,14 @@ authz_suite(void)
     tcase_add_test(tc, authz_no_snapshot_fails_closed);
     tcase_add_test(tc, authz_apache_authz_off_is_500);
     tcase_add_test(tc, authz_groups_on_allow);
+    tcase_add_test(tc, authz_cache_hit_after_success);
+    tcase_add_test(tc, authz_cache_wrong_password_refused);
+    tcase_add_test(tc, authz_cache_after_byte_72_refused);
+    tcase_add_test(tc, authz_cache_hit_still_applies_rules);
+    tcase_add_test(tc, authz_cache_profiles_never_cross);
+    tcase_add_test(tc, authz_cache_new_generation_misses);
+    tcase_add_test(tc, authz_cache_off);
+    tcase_add_test(tc, authz_cache_never_for_dead_accounts);
     tcase_add_test(tc, authz_oversized_value_is_malformed);
     tcase_add_test(tc, authz_long_user_is_unknown);
     tcase_add_test(tc, authz_reason_names_distinct);

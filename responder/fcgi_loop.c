@@ -21,6 +21,7 @@
 struct worker {
     pthread_t thread;
     const struct authz_ctx *ctx;
+    struct store *store;
     int listen_fd;
     unsigned id;
     bool started;
@@ -98,6 +99,7 @@ loop_worker(void *arg)
     struct worker *w = arg;
     struct verify_ctx *vctx = verify_ctx_new();
     FCGX_Request req;
+    struct authz_ctx ctx;
     long backoff = 0;
 
     if (vctx == NULL || FCGX_InitRequest(&req, w->listen_fd, 0) != 0) {
@@ -124,7 +126,11 @@ loop_worker(void *arg)
         }
         backoff = 0;
         out = (struct sink){loop_fcgx_write, req.out};
-        loop_answer(w->ctx, vctx, req.envp, &out);
+        /* One snapshot for the whole request, whatever reloads meanwhile. */
+        ctx = *w->ctx;
+        ctx.snap = store_acquire(w->store);
+        loop_answer(&ctx, vctx, req.envp, &out);
+        store_release(w->store, ctx.snap);
         FCGX_Finish_r(&req);
     }
     FCGX_Free(&req, 1);
@@ -140,25 +146,29 @@ loop_default_threads(void)
     return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
 }
 
-/* Wait for a stop signal; SIGHUP is accepted and ignored for now. */
+/*
+ * Wait for a stop signal; call tick about once a second, and at once on
+ * SIGHUP (a storm of them coalesces: the signal is pending once).
+ */
 static void
-loop_wait_for_stop(const sigset_t *set)
+loop_wait_for_stop(const sigset_t *set, loop_tick_fn *tick, void *arg)
 {
     for (;;) {
-        int sig = 0;
+        struct timespec ts = {1, 0};
+        int sig = sigtimedwait(set, NULL, &ts);
 
-        if (sigwait(set, &sig) != 0)
-            continue;
         if (sig == SIGTERM || sig == SIGINT) {
             log_msg(LOGL_INFO, "signal %d: shutting down", sig);
             return;
         }
-        log_msg(LOGL_INFO, "signal %d ignored", sig);
+        if (tick != NULL && (sig == SIGHUP || sig < 0))
+            tick(arg, sig == SIGHUP);
     }
 }
 
 int
-fcgi_loop_run(int listen_fd, unsigned threads, const struct authz_ctx *ctx)
+fcgi_loop_run(int listen_fd, unsigned threads, const struct authz_ctx *ctx,
+              struct store *store, loop_tick_fn *tick, void *tick_arg)
 {
     struct worker *workers;
     sigset_t set, old;
@@ -183,8 +193,8 @@ fcgi_loop_run(int listen_fd, unsigned threads, const struct authz_ctx *ctx)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, &old);
     for (unsigned i = 0; i < threads; i++) {
-        workers[i] =
-            (struct worker){.ctx = ctx, .listen_fd = listen_fd, .id = i};
+        workers[i] = (struct worker){
+            .ctx = ctx, .store = store, .listen_fd = listen_fd, .id = i};
         if (pthread_create(&workers[i].thread, NULL, loop_worker,
                            &workers[i]) != 0) {
             log_msg(LOGL_ERROR, "cannot start worker %u: %s", i,
@@ -199,7 +209,7 @@ fcgi_loop_run(int listen_fd, unsigned threads, const struct authz_ctx *ctx)
         return -1;
     }
     log_msg(LOGL_INFO, "serving with %u worker threads", started);
-    loop_wait_for_stop(&set);
+    loop_wait_for_stop(&set, tick, tick_arg);
 
     /*
      * Stop: shutdown(2) on the listening socket wakes every accept(2) with

@@ -17,6 +17,7 @@
 #include "cache.h"
 #include "gate.h"
 #include "snapshot.h"
+#include "store.h"
 #include "listen.h"
 #include "log.h"
 #include "verify.h"
@@ -280,6 +281,49 @@ main_report(const struct authz_ctx *ctx)
             gs.runs, gs.joined, gs.busy);
 }
 
+/* What the reload check needs between ticks. */
+struct main_reload {
+    const struct conf *conf;
+    struct store *store;
+    uint64_t failed; /* signature of the files when a reload last failed */
+};
+
+static void main_describe(FILE *f, const struct snapshot *snap);
+
+/*
+ * About once a second, and on SIGHUP: when a file of the snapshot in
+ * service changed (stat: device, inode, size, time), load a new snapshot
+ * from the same configuration and swap it in. A file that does not load
+ * (malformed, missing, unreadable, a directory, a FIFO, torn by an
+ * in-place write) keeps the last good snapshot, logged once per change of
+ * the files, not once per second.
+ */
+static void
+main_tick(void *arg, bool hup)
+{
+    struct main_reload *r = arg;
+    const struct snapshot *cur = store_acquire(r->store);
+    uint64_t sig = snapshot_signature(cur);
+    bool changed = sig != cur->signature;
+    struct snapshot *next;
+
+    store_release(r->store, cur);
+    if (!hup && (!changed || sig == r->failed))
+        return;
+    next = snapshot_reload(r->conf, log_diag, NULL);
+    if (next == NULL) {
+        if (sig != r->failed || hup)
+            log_msg(LOGL_ERROR, "reload failed: still serving the last good "
+                                "user and group files");
+        r->failed = sig;
+        return;
+    }
+    r->failed = 0;
+    main_describe(NULL, next);
+    log_msg(LOGL_INFO, "reloaded (%s)", hup ? "SIGHUP" : "files changed");
+    store_swap(r->store, next);
+}
+
 /* One line per profile: to f (for -t), or to the log when f is NULL. */
 static void
 main_describe(FILE *f, const struct snapshot *snap)
@@ -323,6 +367,8 @@ main(int argc, char **argv)
     struct conf conf;
     struct snapshot *snap = NULL;
     struct authz_ctx ctx = {NULL, NULL, NULL};
+    struct store *store = NULL;
+    struct main_reload reload;
     int rc, fd, status = 1;
 
     rc = main_parse_args(argc, argv, &opts);
@@ -370,13 +416,24 @@ main(int argc, char **argv)
     if (fd < 0)
         goto done;
     main_describe(NULL, snap);
-    status = fcgi_loop_run(fd, conf.threads, &ctx) == 0 ? 0 : 1;
+    store = store_new(snap);
+    if (store == NULL) {
+        log_msg(LOGL_ERROR, "out of memory");
+        goto done;
+    }
+    snap = NULL; /* the store owns it now */
+    reload = (struct main_reload){&conf, store, 0};
+    status =
+        fcgi_loop_run(fd, conf.threads, &ctx, store, main_tick, &reload) == 0
+            ? 0
+            : 1;
     main_report(&ctx);
     if (listen_unix_path() != NULL)
         unlink(listen_unix_path());
 done:
     cache_free(ctx.cache);
     gate_free(ctx.gate);
+    store_free(store);
     snapshot_free(snap);
     conf_free(&conf);
     return status;

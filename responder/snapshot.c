@@ -1,9 +1,11 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "path.h"
 #include "snapshot.h"
@@ -11,6 +13,7 @@
 /* A file loaded once however many profiles name it. */
 struct snap_file {
     char *path;
+    long long stat_before[5]; /* snap_stat before it was read */
     bool is_group;
     struct htpasswd *users;
     struct htgroup *groups;
@@ -19,6 +22,7 @@ struct snap_file {
 struct snap_builder {
     struct snapshot *s;
     const struct conf *c;
+    bool reload;
     diag_fn *diag;
     void *ctx;
     int errors;
@@ -40,6 +44,24 @@ snap_err(struct snap_builder *b, const char *file, unsigned line,
     va_end(ap);
     b->diag(b->ctx, LOGL_ERROR, file, line, msg);
     b->errors++;
+}
+
+/* What identifies a version of the file at path: stat(), or the error. */
+static void
+snap_stat(const char *path, long long v[5])
+{
+    struct stat st;
+
+    memset(v, 0, 5 * sizeof v[0]);
+    if (stat(path, &st) == 0) {
+        v[0] = (long long)st.st_dev;
+        v[1] = (long long)st.st_ino;
+        v[2] = (long long)st.st_size;
+        v[3] = (long long)st.st_mtim.tv_sec;
+        v[4] = (long long)st.st_mtim.tv_nsec;
+    } else {
+        v[0] = -errno;
+    }
 }
 
 /* The loaded file at path, loading it on first use; NULL on failure. */
@@ -65,12 +87,23 @@ snap_file(struct snap_builder *b, const char *path, bool is_group)
     if (f->path == NULL)
         return NULL;
     s->nfiles++;
+    /* Before reading: a change while reading then shows at the next check. */
+    snap_stat(path, f->stat_before);
     if (is_group)
         f->groups = htgroup_load(path, b->diag, b->ctx);
     else
         f->users = htpasswd_load(path, &opts, b->diag, b->ctx);
     if (f->groups == NULL && f->users == NULL) {
         b->errors++;
+        return NULL;
+    }
+    /*
+     * An empty user file while serving is far more likely a file caught
+     * mid-rewrite (or truncated by mistake) than a wish to lock everyone
+     * out: keep the last good one.
+     */
+    if (b->reload && f->users != NULL && htpasswd_count(f->users) == 0) {
+        snap_err(b, path, 0, "no entries");
         return NULL;
     }
     return f;
@@ -144,10 +177,10 @@ snap_profile(struct snap_builder *b, struct snap_profile *p,
 /* Each snapshot gets the next number: cached verifications name theirs. */
 static uint64_t snapshot_generations;
 
-struct snapshot *
-snapshot_load(const struct conf *c, diag_fn *diag, void *diag_ctx)
+static struct snapshot *
+snapshot_build(const struct conf *c, bool reload, diag_fn *diag, void *diag_ctx)
 {
-    struct snap_builder b = {NULL, c, diag, diag_ctx, 0};
+    struct snap_builder b = {NULL, c, reload, diag, diag_ctx, 0};
     struct snapshot *s = calloc(1, sizeof *s);
 
     if (s == NULL)
@@ -182,7 +215,36 @@ snapshot_load(const struct conf *c, diag_fn *diag, void *diag_ctx)
         snapshot_free(s);
         return NULL;
     }
+    for (size_t i = 0; i < s->nfiles; i++)
+        s->signature = util_hash64(s->signature, s->files[i].stat_before,
+                                   sizeof s->files[i].stat_before);
     return s;
+}
+
+struct snapshot *
+snapshot_load(const struct conf *c, diag_fn *diag, void *diag_ctx)
+{
+    return snapshot_build(c, false, diag, diag_ctx);
+}
+
+struct snapshot *
+snapshot_reload(const struct conf *c, diag_fn *diag, void *diag_ctx)
+{
+    return snapshot_build(c, true, diag, diag_ctx);
+}
+
+uint64_t
+snapshot_signature(const struct snapshot *s)
+{
+    uint64_t h = 0;
+
+    for (size_t i = 0; i < s->nfiles; i++) {
+        long long v[5];
+
+        snap_stat(s->files[i].path, v);
+        h = util_hash64(h, v, sizeof v);
+    }
+    return h;
 }
 
 const struct snap_profile *

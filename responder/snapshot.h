@@ -39,6 +39,7 @@ struct snapshot {
     size_t npaths;
     bool apache_authz;
     uint64_t generation; /* cache entries of other generations never hit */
+    uint64_t signature;  /* of the files' stat() before they were read */
     /* Owned storage, freed by snapshot_free. */
     struct snap_file *files;
     size_t nfiles;
@@ -54,6 +55,21 @@ struct snapshot {
  */
 struct snapshot *snapshot_load(const struct conf *c, diag_fn *diag,
                                void *diag_ctx);
+
+/*
+ * snapshot_load for a reload while serving: also refuses a user file
+ * without entries (most likely one caught mid-rewrite), so the caller
+ * keeps the snapshot it has.
+ */
+struct snapshot *snapshot_reload(const struct conf *c, diag_fn *diag,
+                                 void *diag_ctx);
+
+/*
+ * A digest of the stat() (device, inode, size, modification time, or the
+ * error) of every file s was loaded from, as they are now. Differs from
+ * s->signature when a file was replaced, rewritten, removed or touched.
+ */
+uint64_t snapshot_signature(const struct snapshot *s);
 
 /* The profile called name[0..n), or NULL. */
 const struct snap_profile *snapshot_profile(const struct snapshot *s,

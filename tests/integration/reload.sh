@@ -1,0 +1,121 @@
+# The cache and reloads through the real nginx: a cached user with a wrong
+# password is refused; a password changed, a user removed, a file replaced
+# by one that does not load (malformed, empty, missing, a directory): every
+# 200 matches the file as it is, and a broken file keeps the last good one.
+# SIGHUP reloads at once.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/fixtures.sh"
+
+need_cmd nginx nginx-light
+need_cmd curl curl
+need_cmd openssl openssl
+make_fixtures "$T"
+need_www_data_reach
+
+U=$T/users.htpasswd
+SOCK=$T/authd.sock
+PORT=$(free_port)
+N=$T/nginx
+mkdir -p "$N/tmp" "$T/htdocs"
+echo "SECRET page" >"$T/htdocs/index.html"
+
+if is_root; then
+	WORKER_USER="user www-data www-data;"
+	set -- --socket-group www-data --socket-mode 0660
+else
+	WORKER_USER=""
+	set --
+fi
+start_authd "unix:$SOCK" --user-file "$U" --cache-ttl 300 "$@"
+copy_conf "$top_srcdir/etc/nginx/fcgi-authd.conf" "$N/fcgi-authd.conf" \
+	/run/fcgi-authd/fcgi-authd.sock "$SOCK"
+cat >"$N/nginx.conf" <<EOF
+$WORKER_USER
+daemon off;
+worker_processes 1;
+pid $N/nginx.pid;
+error_log $T/nginx-error.log info;
+events { worker_connections 64; }
+http {
+    access_log $T/nginx-access.log;
+    default_type text/plain;
+    client_body_temp_path $N/tmp/body;
+    proxy_temp_path $N/tmp/proxy;
+    fastcgi_temp_path $N/tmp/fastcgi;
+    uwsgi_temp_path $N/tmp/uwsgi;
+    scgi_temp_path $N/tmp/scgi;
+    server {
+        listen 127.0.0.1:$PORT;
+        root $T/htdocs;
+        include $N/fcgi-authd.conf;
+        auth_request /.fcgi-authd;
+    }
+}
+EOF
+start_bg "$T/nginx-stdout.log" nginx -p "$N/" -c "$N/nginx.conf" -e "$T/nginx-error.log"
+wait_ready "$BG_PID" "$T/nginx-error.log" tcp 127.0.0.1 "$PORT"
+
+get() {
+	curl_status "http://127.0.0.1:$PORT/" -u "$1"
+}
+
+# wait_status CRED WANT NAME: the answer becomes WANT within 5 s (reloads
+# are noticed about once a second).
+wait_status() {
+	_i=0
+	while [ $_i -lt 50 ]; do
+		[ "$(get "$1")" = "$2" ] && break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	expect_eq "$3" "$2" "$(get "$1")"
+}
+
+# The cache: a second request is a hit; a wrong password is not.
+expect_eq "bob: 200" 200 "$(get bob:bob-secret)"
+expect_eq "bob again: 200 (cached)" 200 "$(get bob:bob-secret)"
+expect_eq "bob, wrong password: 401" 401 "$(get bob:bob-secreT)"
+expect_eq "bob, wrong password again: 401" 401 "$(get bob:bob-secreT)"
+
+# A changed password refuses the cached old one as soon as it is seen.
+{
+	grep -v '^bob:' "$U"
+	htpasswd -nbB -C 5 bob bob-new | sed '/^$/d'
+} >"$T/new" && mv "$T/new" "$U"
+wait_status bob:bob-secret 401 "changed password: the old one refused"
+expect_eq "changed password: the new one accepted" 200 "$(get bob:bob-new)"
+
+# A removed user is refused, although cached.
+expect_eq "carol: 200" 200 "$(get carol:carol-secret)"
+grep -v '^carol:' "$U" >"$T/new" && mv "$T/new" "$U"
+wait_status carol:carol-secret 401 "removed user refused"
+
+# A file that does not load keeps the last good one, whatever it became.
+good=$(cat "$U")
+for breakage in malformed empty missing directory; do
+	case $breakage in
+	malformed) printf 'no colon here\n' >"$U" ;;
+	empty) : >"$U" ;;
+	missing) rm -f "$U" ;;
+	directory) rm -f "$U" && mkdir "$U" ;;
+	esac
+	sleep 1.5
+	expect_eq "$breakage file: alice still passes" 200 "$(get alice:alice-secret)"
+	expect_eq "$breakage file: a wrong password still fails" 401 \
+		"$(get alice:wrong)"
+	rm -rf "$U"
+	printf '%s\n' "$good" >"$U"
+	sleep 1.5
+done
+expect_match "reload failures are logged" 'reload failed' "$(cat "$T/authd.log")"
+
+# SIGHUP: reloads at once (no need to wait for the check).
+{
+	grep -v '^dave:' "$U"
+	echo "dave:$(openssl passwd -6 dave-hup)"
+} >"$T/new" && cat "$T/new" >"$U"
+kill -HUP "$AUTHD_PID"
+wait_status dave:dave-hup 200 "SIGHUP: the new password works"
+expect_match "SIGHUP is logged" 'reloaded \(SIGHUP\)' "$(cat "$T/authd.log")"
+
+finish

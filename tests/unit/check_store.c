@@ -1,0 +1,174 @@
+/*
+ * check_store: the snapshot in service, references and swaps.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "snapshot.h"
+#include "store.h"
+
+static char dir[64], users[128];
+static struct conf conf;
+
+static void
+quiet(void *ctx, enum log_level sev, const char *file, unsigned line,
+      const char *msg)
+{
+    (void)ctx;
+    (void)sev;
+    (void)file;
+    (void)line;
+    (void)msg;
+}
+
+static void
+setup(void)
+{
+    FILE *f;
+
+    snprintf(dir, sizeof dir, "/tmp/check_store.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(users, sizeof users, "%s/users", dir);
+    f = fopen(users, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("u:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n", f);
+    fclose(f);
+    conf_init(&conf);
+    ck_assert_int_eq(conf_set(&conf, "user_file", users, NULL, 0, quiet, NULL),
+                     0);
+}
+
+static void
+teardown(void)
+{
+    conf_free(&conf);
+    unlink(users);
+    rmdir(dir);
+}
+
+START_TEST(store_swap_keeps_old_until_released)
+{
+    struct snapshot *a = snapshot_load(&conf, quiet, NULL);
+    struct snapshot *b = snapshot_load(&conf, quiet, NULL);
+    struct store *st = store_new(a);
+    const struct snapshot *held, *now;
+    uint64_t gen_a = a->generation;
+
+    ck_assert_ptr_nonnull(st);
+    held = store_acquire(st);
+    ck_assert_ptr_eq(held, a);
+    store_swap(st, b);
+    now = store_acquire(st);
+    ck_assert_ptr_eq(now, b);
+    /* Still readable: a request in flight keeps its snapshot. */
+    ck_assert_uint_eq(held->generation, gen_a);
+    ck_assert_ptr_nonnull(held->profiles[0].users);
+    store_release(st, held); /* frees a (valgrind checks) */
+    store_release(st, now);
+    store_free(st);
+}
+END_TEST
+
+START_TEST(store_swap_without_users_frees_at_once)
+{
+    struct store *st = store_new(snapshot_load(&conf, quiet, NULL));
+
+    for (int i = 0; i < 100; i++)
+        store_swap(st, snapshot_load(&conf, quiet, NULL));
+    store_free(st);
+}
+END_TEST
+
+START_TEST(store_signature_follows_the_files)
+{
+    struct snapshot *s = snapshot_load(&conf, quiet, NULL);
+    FILE *f;
+
+    ck_assert_uint_eq(snapshot_signature(s), s->signature);
+    f = fopen(users, "a");
+    fputs("v:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n", f);
+    fclose(f);
+    ck_assert_uint_ne(snapshot_signature(s), s->signature);
+    unlink(users);
+    ck_assert_uint_ne(snapshot_signature(s), s->signature);
+    snapshot_free(s);
+}
+END_TEST
+
+START_TEST(store_reload_refuses_an_empty_user_file)
+{
+    FILE *f = fopen(users, "w");
+    struct snapshot *s;
+
+    fclose(f);
+    s = snapshot_load(&conf, quiet, NULL);
+    ck_assert_ptr_nonnull(s); /* at start-up: warned, allowed */
+    snapshot_free(s);
+    ck_assert_ptr_null(snapshot_reload(&conf, quiet, NULL));
+}
+END_TEST
+
+struct hammer {
+    struct store *st;
+    int done;
+};
+
+static void *
+reader(void *arg)
+{
+    struct hammer *h = arg;
+
+    for (int i = 0; i < 20000; i++) {
+        const struct snapshot *s = store_acquire(h->st);
+
+        ck_assert_ptr_nonnull(s->profiles[0].users);
+        store_release(h->st, s);
+    }
+    return NULL;
+}
+
+/* Readers and a swapper at once (run under TSan in CI). */
+START_TEST(store_concurrent_swaps)
+{
+    struct hammer h = {store_new(snapshot_load(&conf, quiet, NULL)), 0};
+    pthread_t t[4];
+
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, reader, &h);
+    for (int i = 0; i < 200; i++)
+        store_swap(h.st, snapshot_load(&conf, quiet, NULL));
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    store_free(h.st);
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("swap");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, store_swap_keeps_old_until_released);
+    tcase_add_test(tc, store_swap_without_users_frees_at_once);
+    tcase_add_test(tc, store_signature_follows_the_files);
+    tcase_add_test(tc, store_reload_refuses_an_empty_user_file);
+    tcase_add_test(tc, store_concurrent_swaps);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -388,8 +388,10 @@ authz_apache_authz(const struct authz_ctx *ctx, const struct authz_scope *sc,
      * expires= field: an account our user file has ended stays ended.
      */
     e = htpasswd_lookup(sc->profile->users, u.p, u.n);
-    if (e != NULL && e->kind == HASH_LOCKED) {
-        authz_deny(d, 403, REASON_LOCKED);
+    if (e != NULL && !e->usable) {
+        /* Locked, or an entry we refuse everywhere else: deny-biased. */
+        authz_deny(d, 403,
+                   e->kind == HASH_LOCKED ? REASON_LOCKED : REASON_UNUSABLE);
         return;
     }
     if (e != NULL && e->expires != 0 && (long long)time(NULL) >= e->expires) {

@@ -287,6 +287,7 @@ conf_init(struct conf *c)
 void
 conf_free(struct conf *c)
 {
+    free(c->file);
     free(c->listen);
     free(c->user_file);
     free(c->group_file);
@@ -357,6 +358,12 @@ conf_new_profile(struct conf *c, const char *arg, struct conf_section *sec,
 {
     struct conf_profile *p;
 
+    if (strcmp(arg, "default") == 0) {
+        conf_err(diag, ctx, name, lineno,
+                 "profile name 'default' is the top of the file: choose "
+                 "another name");
+        return -1;
+    }
     if (!conf_profile_name_ok(arg)) {
         conf_err(diag, ctx, name, lineno,
                  "profile name '%s': expected 1 to 64 letters, digits, '.', "
@@ -399,8 +406,8 @@ conf_new_path(struct conf *c, const char *arg, struct conf_section *sec,
     if (arg[0] != '/' || strpbrk(arg, "?#") != NULL ||
         path_normalize(arg, strlen(arg), norm, sizeof norm, &n) != PATH_OK) {
         conf_err(diag, ctx, name, lineno,
-                 "path '%s': expected a plain path starting with '/' (no "
-                 "'?', '#', '..' or broken %%-escapes)",
+                 "path '%s': expected a path starting with '/' (no '?', "
+                 "'#', control characters or broken %%-escapes)",
                  arg);
         return -1;
     }
@@ -610,5 +617,7 @@ conf_load(struct conf *c, const char *path, diag_fn *diag, void *ctx)
     }
     rc = conf_parse(c, path, buf, len, diag, ctx);
     file_free(buf, len);
+    if (conf_set_string(&c->file, path) < 0)
+        rc++;
     return rc;
 }

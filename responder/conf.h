@@ -54,6 +54,7 @@ struct conf {
     size_t nprofiles;
     struct conf_path *paths;
     size_t npaths;
+    char *file; /* the config file read by conf_load, or NULL */
 };
 
 enum conf_type {

@@ -230,6 +230,9 @@ group_problem(struct bytes g)
         return "space or tab in the group name";
     if (util_has_ctl(g.p, g.n))
         return "control character in the group name";
+    /* REMOTE_GROUPS lists groups with commas: a comma would forge one. */
+    if (memchr(g.p, ',', g.n) != NULL)
+        return "',' in the group name";
     return NULL;
 }
 

@@ -334,8 +334,14 @@ comment_expiry(const char *c, size_t n, long long *at)
         while (i < n && c[i] != ' ' && c[i] != '\t' && c[i] != ',')
             i++;
         w = i - start;
-        if (w >= klen && memcmp(c + start, key, klen) == 0)
-            return util_parse_utc(c + start + klen, w - klen, at);
+        if (w >= klen && memcmp(c + start, key, klen) == 0) {
+            if (util_parse_utc(c + start + klen, w - klen, at) < 0)
+                return -1;
+            /* The epoch itself is long past, not "never" (0). */
+            if (*at == 0)
+                *at = 1;
+            return 0;
+        }
     }
     return 0;
 }

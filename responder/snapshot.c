@@ -42,7 +42,11 @@ snap_err(struct snap_builder *b, const char *file, unsigned line,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    b->diag(b->ctx, LOGL_ERROR, file, line, msg);
+    b->diag(b->ctx, LOGL_ERROR,
+            file         ? file
+            : b->c->file ? b->c->file
+                         : "configuration",
+            line, msg);
     b->errors++;
 }
 
@@ -138,7 +142,8 @@ snap_warn_group(void *ctx, struct bytes name)
              "%s: group '%.*s' is not defined in %s: nobody passes it",
              gc->where, (int)(name.n > 64 ? 64 : name.n), name.p,
              gc->groups ? "the group file" : "any group file (no group_file)");
-    gc->b->diag(gc->b->ctx, LOGL_WARN, NULL, 0, msg);
+    gc->b->diag(gc->b->ctx, LOGL_WARN,
+                gc->b->c->file ? gc->b->c->file : "configuration", 0, msg);
 }
 
 /* Fill profile i; cp NULL for the default profile (top-level keys). */
@@ -206,10 +211,18 @@ snapshot_build(const struct conf *c, bool reload, diag_fn *diag, void *diag_ctx)
         snprintf(where, sizeof where, "[path %s]", c->paths[i].prefix);
         s->paths[i].prefix = c->paths[i].prefix;
         s->paths[i].len = strlen(c->paths[i].prefix);
-        if (c->paths[i].require == NULL)
-            snap_err(&b, NULL, 0, "%s: no 'require' rule", where);
-        else
+        if (c->paths[i].require == NULL) {
+            snap_err(&b, NULL, c->paths[i].line, "%s: no 'require' rule",
+                     where);
+        } else {
+            struct snap_group_check gc = {&b, s->profiles[0].groups, where};
+
             snap_rule(&b, &s->paths[i].require, c->paths[i].require, where);
+            /* Path rules judge with the chosen profile's groups; warn with
+             * the default profile's, the usual case. */
+            if (b.errors == 0)
+                rule_each_group(&s->paths[i].require, snap_warn_group, &gc);
+        }
     }
     if (b.errors > 0) {
         snapshot_free(s);

@@ -81,7 +81,13 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
         return c->require ? c->require : "(null)";
     if (strcmp(key, "apache_authz") == 0)
         return c->apache_authz ? "yes" : "no";
-    if (strcmp(key, "threads") == 0)
+    if (strcmp(key, "hash_slots") == 0)
+        snprintf(buf, cap, "%u", c->hash_slots);
+    else if (strcmp(key, "cache_ttl") == 0)
+        snprintf(buf, cap, "%u", c->cache_ttl);
+    else if (strcmp(key, "cache_size") == 0)
+        snprintf(buf, cap, "%u", c->cache_size);
+    else if (strcmp(key, "threads") == 0)
         snprintf(buf, cap, "%u", c->threads);
     else if (strcmp(key, "socket_mode") == 0)
         snprintf(buf, cap, "%04o", c->socket_mode);
@@ -726,6 +732,7 @@ static const struct section_err section_errs[] = {
     {"[profile a b]\n", 1, "profile name 'a b'"},
     {"[profile a/b]\n", 1, "profile name"},
     {"[profile a]\n[profile a]\n", 2, "already defined on line 1"},
+    {"[profile default]\n", 1, "'default' is the top of the file"},
     {"[group x]\n", 1, "unknown section '[group]'"},
     {"[profile x\n", 1, "without ']'"},
     {"[profile x] y\n", 1, "text after"},

@@ -178,6 +178,7 @@ static const struct {
     {TXT("admins alice\n"), "no ':'"},
     {TXT(": alice\n"), "empty group name"},
     {TXT("admins : alice\n"), "space or tab in the group name"},
+    {TXT("a,b: alice\n"), "',' in the group name"},
     {TXT("ad\x01mins: alice\n"), "control character in the group name"},
     {TXT("a: bob al\x01ice\n"), "member \"al\\x01ice\": control character"},
     {TXT("a: bob:x\n"), "member \"bob:x\": ':' cannot be part"},

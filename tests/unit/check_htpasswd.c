@@ -641,6 +641,7 @@ static const struct {
     {"expires=", false, 0},
     {"expires=tomorrow", false, 0},
     {"noexpires=2001-01-01", true, 0},
+    {"expires=1970-01-01", true, 1},
 };
 
 START_TEST(htpasswd_expiry_field)

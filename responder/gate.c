@@ -8,7 +8,7 @@
 
 /* A verification in flight, that identical ones may join. */
 struct gate_flight {
-    bool used;
+    struct gate_flight *next; /* in the list of running flights */
     bool done;
     bool ok;
     unsigned joiners;
@@ -22,8 +22,12 @@ struct gate {
     unsigned slots_free;
     unsigned waiting;
     unsigned max_waiting;
-    struct gate_flight *flights; /* at most slots + max_waiting leaders */
-    size_t nflights;
+    /*
+     * Running flights only: a finished one leaves the list at once (so a
+     * new leader for the same key starts a new flight) and is freed by
+     * its last joiner.
+     */
+    struct gate_flight *flights;
     unsigned long long runs, joined, busy;
 };
 
@@ -34,18 +38,10 @@ gate_new(unsigned slots, unsigned max_waiting)
 
     if (g == NULL)
         return NULL;
-    if (slots == 0)
-        slots = 1;
-    g->nflights = (size_t)slots + max_waiting;
-    g->flights = calloc(g->nflights, sizeof *g->flights);
-    if (g->flights == NULL) {
-        free(g);
-        return NULL;
-    }
     pthread_mutex_init(&g->lock, NULL);
     pthread_cond_init(&g->slot_free, NULL);
     pthread_cond_init(&g->finished, NULL);
-    g->slots_free = slots;
+    g->slots_free = slots == 0 ? 1 : slots;
     g->max_waiting = max_waiting;
     return g;
 }
@@ -55,25 +51,20 @@ gate_free(struct gate *g)
 {
     if (g == NULL)
         return;
+    /* No thread may be inside: running flights have all left. */
     pthread_cond_destroy(&g->finished);
     pthread_cond_destroy(&g->slot_free);
     pthread_mutex_destroy(&g->lock);
-    util_wipe(g->flights, g->nflights * sizeof *g->flights);
-    free(g->flights);
     free(g);
 }
 
-/* The running (not yet done) flight of key, or NULL. Lock held. */
-static struct gate_flight *
+/* The running flight of key, or NULL. Lock held. */
+static struct gate_flight **
 gate_find(struct gate *g, const struct cache_key *key)
 {
-    for (size_t i = 0; i < g->nflights; i++) {
-        struct gate_flight *f = &g->flights[i];
-
-        if (f->used && !f->done &&
-            memcmp(f->key.b, key->b, CACHE_KEY_SIZE) == 0)
+    for (struct gate_flight **f = &g->flights; *f != NULL; f = &(*f)->next)
+        if (memcmp((*f)->key.b, key->b, CACHE_KEY_SIZE) == 0)
             return f;
-    }
     return NULL;
 }
 
@@ -88,20 +79,22 @@ gate_join(struct gate *g, struct gate_flight *f)
     while (!f->done)
         pthread_cond_wait(&g->finished, &g->lock);
     ok = f->ok;
-    if (--f->joiners == 0)
-        f->used = false;
+    if (--f->joiners == 0) {
+        util_wipe(f, sizeof *f);
+        free(f);
+    }
     return ok ? GATE_JOINED_OK : GATE_JOINED_FAIL;
 }
 
 enum gate_result
 gate_enter(struct gate *g, const struct cache_key *key)
 {
-    struct gate_flight *f = NULL;
+    struct gate_flight **found, *f;
     enum gate_result r = GATE_RUN;
 
     pthread_mutex_lock(&g->lock);
-    if (key != NULL && (f = gate_find(g, key)) != NULL) {
-        r = gate_join(g, f);
+    if (key != NULL && (found = gate_find(g, key)) != NULL) {
+        r = gate_join(g, *found);
         goto done;
     }
     if (g->slots_free == 0 && g->waiting >= g->max_waiting) {
@@ -109,13 +102,11 @@ gate_enter(struct gate *g, const struct cache_key *key)
         r = GATE_BUSY;
         goto done;
     }
-    if (key != NULL) {
-        /* There is room: leaders never exceed slots + max_waiting. */
-        for (size_t i = 0; i < g->nflights && f == NULL; i++)
-            if (!g->flights[i].used)
-                f = &g->flights[i];
-        if (f != NULL)
-            *f = (struct gate_flight){true, false, false, 0, *key};
+    /* Out of memory for the flight: still hash, just alone. */
+    if (key != NULL && (f = calloc(1, sizeof *f)) != NULL) {
+        f->key = *key;
+        f->next = g->flights;
+        g->flights = f;
     }
     g->waiting++;
     while (g->slots_free == 0)
@@ -131,18 +122,22 @@ done:
 void
 gate_leave(struct gate *g, const struct cache_key *key, bool ok)
 {
-    struct gate_flight *f;
+    struct gate_flight **found, *f;
 
     pthread_mutex_lock(&g->lock);
     g->slots_free++;
     pthread_cond_signal(&g->slot_free);
-    if (key != NULL && (f = gate_find(g, key)) != NULL) {
+    if (key != NULL && (found = gate_find(g, key)) != NULL) {
+        f = *found;
+        *found = f->next; /* finished: no longer joinable */
         f->done = true;
         f->ok = ok;
-        if (f->joiners == 0)
-            f->used = false;
-        else
+        if (f->joiners == 0) {
+            util_wipe(f, sizeof *f);
+            free(f);
+        } else {
             pthread_cond_broadcast(&g->finished);
+        }
     }
     pthread_mutex_unlock(&g->lock);
 }

@@ -46,6 +46,9 @@ static const struct conf_key conf_table[] = {
      "how long a successful verification is remembered (0: no cache)"},
     {"cache_size", OFF(cache_size), CONF_COUNT, "65536", "N",
      "most verifications remembered (about 48 bytes each)"},
+    {"read_timeout", OFF(read_timeout), CONF_SECONDS, "5", "SECONDS",
+     "a connection that has not sent its whole request by then is closed "
+     "(0: never)"},
     {"socket_mode", OFF(socket_mode), CONF_MODE, "0660", "MODE",
      "permissions of a unix socket opened by --listen"},
     {"socket_group", OFF(socket_group), CONF_STRING, NULL, "GROUP",

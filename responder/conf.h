@@ -34,13 +34,14 @@ struct conf_path {
 };
 
 struct conf {
-    char *listen;         /* unix:/path, tcp:ADDR:PORT, tcp6:[ADDR]:PORT */
-    unsigned threads;     /* request workers; 0: 8 per CPU */
-    unsigned hash_slots;  /* concurrent password hashes; 0: one per CPU */
-    unsigned cache_ttl;   /* seconds a verification is remembered; 0: off */
-    unsigned cache_size;  /* entries */
-    unsigned socket_mode; /* unix socket permissions */
-    char *socket_group;   /* unix socket group, or NULL */
+    char *listen;          /* unix:/path, tcp:ADDR:PORT, tcp6:[ADDR]:PORT */
+    unsigned threads;      /* request workers; 0: 8 per CPU */
+    unsigned hash_slots;   /* concurrent password hashes; 0: one per CPU */
+    unsigned cache_ttl;    /* seconds a verification is remembered; 0: off */
+    unsigned cache_size;   /* entries */
+    unsigned read_timeout; /* seconds for a connection to deliver a request */
+    unsigned socket_mode;  /* unix socket permissions */
+    char *socket_group;    /* unix socket group, or NULL */
     bool allow_plaintext;
     bool allow_des;
     bool apache_authz; /* answer FCGI_APACHE_ROLE=AUTHORIZER from rules */

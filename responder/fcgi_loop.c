@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +21,13 @@
 #include "request.h"
 #include "response.h"
 
+/* Where a worker's connection stands, for the read deadline. */
+enum conn_state {
+    CONN_IDLE,     /* waiting in accept */
+    CONN_READING,  /* accepted; the request has not all arrived */
+    CONN_HANDLING, /* the request is ours: never touched by the watchdog */
+};
+
 struct worker {
     pthread_t thread;
     const struct authz_ctx *ctx;
@@ -25,10 +35,163 @@ struct worker {
     int listen_fd;
     unsigned id;
     bool started;
+    /* Guarded by lock: the watchdog reads them from its own thread. */
+    pthread_mutex_t lock;
+    enum conn_state state;
+    int watch_fd; /* our own dup of the connection, or -1 */
+    uint64_t since_ms;
 };
 
 /* Set by the main thread when a stop signal arrived. */
 static volatile sig_atomic_t loop_stopping;
+
+static void loop_sleep_ms(long ms);
+
+/* Milliseconds a new connection may stay silent (0: no limit). */
+static int loop_first_byte_ms;
+/* Connections dropped for saying nothing at all. */
+static unsigned long long loop_silent;
+/*
+ * Until then (monotonic ms), connections accepted get a 1 s deadline: the
+ * watchdog just had to close stalled ones, so the backlog may hold more of
+ * them, each already older than its time in our hands shows. Web servers
+ * send a whole request within milliseconds; only stallers notice.
+ */
+static uint64_t loop_pressure_until;
+
+/* The worker running on this thread, for the accept() below. */
+static __thread struct worker *loop_self;
+
+static uint64_t
+loop_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * libfcgi's FCGX_Accept_r accepts and then reads every parameter with no
+ * time limit, so one silent connection per worker would stop all
+ * authentication. This accept() stands in for libc's in libfcgi (the
+ * executable's definition comes first in symbol lookup) and hands the new
+ * connection to the watchdog: a dup of it, so the watchdog's shutdown(2)
+ * can only ever reach this connection, never a later one that reused the
+ * number. It also refuses descriptors at or above FD_SETSIZE, where
+ * libfcgi's FD_SET would abort the process.
+ */
+int accept(int fd, struct sockaddr *addr, socklen_t *len);
+
+int
+accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+    struct worker *w = loop_self;
+    int c;
+
+    for (;;) {
+        struct pollfd p;
+
+        c = accept4(fd, addr, len, SOCK_CLOEXEC);
+        if (c < 0)
+            return c;
+        if (c >= FD_SETSIZE) {
+            close(c);
+            errno = EMFILE;
+            return -1;
+        }
+        if (w == NULL || loop_first_byte_ms == 0)
+            break;
+        /*
+         * A web server sends its request right after connecting. One that
+         * has sent nothing after a second is dropped here already, so a
+         * crowd of silent connections waiting in the backlog costs a
+         * second each, not the whole deadline each.
+         */
+        p = (struct pollfd){c, POLLIN, 0};
+        if (poll(&p, 1, loop_first_byte_ms) != 0)
+            break;
+        close(c);
+        __atomic_add_fetch(&loop_silent, 1, __ATOMIC_RELAXED);
+    }
+    if (w != NULL) {
+        pthread_mutex_lock(&w->lock);
+        if (w->watch_fd >= 0)
+            close(w->watch_fd);
+        w->watch_fd = fcntl(c, F_DUPFD_CLOEXEC, 0);
+        w->state = CONN_READING;
+        w->since_ms = loop_now_ms();
+        pthread_mutex_unlock(&w->lock);
+    }
+    return c;
+}
+
+/* The request arrived (or accept failed): out of the watchdog's reach. */
+static void
+loop_unwatch(struct worker *w, enum conn_state state)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->watch_fd >= 0)
+        close(w->watch_fd);
+    w->watch_fd = -1;
+    w->state = state;
+    pthread_mutex_unlock(&w->lock);
+}
+
+struct watchdog {
+    struct worker *workers;
+    unsigned n;
+    uint64_t deadline_ms;
+};
+
+/*
+ * Every 200 ms: shut down connections that have not delivered their
+ * request within the deadline; their worker's read ends and it serves
+ * again.
+ */
+static void *
+loop_watchdog(void *arg)
+{
+    struct watchdog *wd = arg;
+    unsigned long long closed = 0, logged = 0, closed_total;
+
+    while (!loop_stopping) {
+        uint64_t now = loop_now_ms();
+
+        for (unsigned i = 0; i < wd->n; i++) {
+            struct worker *w = &wd->workers[i];
+
+            if (!w->started)
+                continue;
+            uint64_t limit = wd->deadline_ms;
+
+            pthread_mutex_lock(&w->lock);
+            if (w->since_ms <=
+                    __atomic_load_n(&loop_pressure_until, __ATOMIC_RELAXED) &&
+                limit > 1000)
+                limit = 1000;
+            if (w->state == CONN_READING && w->watch_fd >= 0 &&
+                now - w->since_ms >= limit) {
+                shutdown(w->watch_fd, SHUT_RDWR);
+                w->state = CONN_IDLE;
+                closed++;
+                __atomic_store_n(&loop_pressure_until, now + 10000,
+                                 __ATOMIC_RELAXED);
+            }
+            pthread_mutex_unlock(&w->lock);
+        }
+        closed_total = closed + __atomic_load_n(&loop_silent, __ATOMIC_RELAXED);
+        if (closed_total != logged) {
+            log_msg(LOGL_WARN,
+                    "closed %llu connection(s) that sent no complete request "
+                    "within %llu ms",
+                    closed_total - logged, (unsigned long long)wd->deadline_ms);
+            logged = closed_total;
+        }
+        loop_sleep_ms(200);
+    }
+    return NULL;
+}
 
 static int
 loop_fcgx_write(void *ctx, const char *p, size_t n)
@@ -107,10 +270,13 @@ loop_worker(void *arg)
         verify_ctx_free(vctx);
         return NULL;
     }
+    loop_self = w;
     while (!loop_stopping) {
         struct sink out;
+        int rc = FCGX_Accept_r(&req);
 
-        if (FCGX_Accept_r(&req) < 0) {
+        loop_unwatch(w, rc < 0 ? CONN_IDLE : CONN_HANDLING);
+        if (rc < 0) {
             if (loop_stopping)
                 break;
             /*
@@ -132,6 +298,7 @@ loop_worker(void *arg)
         loop_answer(&ctx, vctx, req.envp, &out);
         store_release(w->store, ctx.snap);
         FCGX_Finish_r(&req);
+        loop_unwatch(w, CONN_IDLE);
     }
     FCGX_Free(&req, 1);
     verify_ctx_free(vctx);
@@ -167,10 +334,14 @@ loop_wait_for_stop(const sigset_t *set, loop_tick_fn *tick, void *arg)
 }
 
 int
-fcgi_loop_run(int listen_fd, unsigned threads, const struct authz_ctx *ctx,
-              struct store *store, loop_tick_fn *tick, void *tick_arg)
+fcgi_loop_run(int listen_fd, unsigned threads, unsigned read_timeout,
+              const struct authz_ctx *ctx, struct store *store,
+              loop_tick_fn *tick, void *tick_arg)
 {
     struct worker *workers;
+    struct watchdog wd;
+    pthread_t watchdog;
+    bool watching = false;
     sigset_t set, old;
     unsigned started = 0;
 
@@ -193,8 +364,12 @@ fcgi_loop_run(int listen_fd, unsigned threads, const struct authz_ctx *ctx,
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, &old);
     for (unsigned i = 0; i < threads; i++) {
-        workers[i] = (struct worker){
-            .ctx = ctx, .store = store, .listen_fd = listen_fd, .id = i};
+        workers[i] = (struct worker){.ctx = ctx,
+                                     .store = store,
+                                     .listen_fd = listen_fd,
+                                     .id = i,
+                                     .watch_fd = -1};
+        pthread_mutex_init(&workers[i].lock, NULL);
         if (pthread_create(&workers[i].thread, NULL, loop_worker,
                            &workers[i]) != 0) {
             log_msg(LOGL_ERROR, "cannot start worker %u: %s", i,
@@ -209,6 +384,11 @@ fcgi_loop_run(int listen_fd, unsigned threads, const struct authz_ctx *ctx,
         return -1;
     }
     log_msg(LOGL_INFO, "serving with %u worker threads", started);
+    wd = (struct watchdog){workers, threads, (uint64_t)read_timeout * 1000};
+    loop_first_byte_ms = read_timeout == 0 ? 0 : 1000;
+    if (read_timeout > 0 &&
+        pthread_create(&watchdog, NULL, loop_watchdog, &wd) == 0)
+        watching = true;
     loop_wait_for_stop(&set, tick, tick_arg);
 
     /*
@@ -229,6 +409,8 @@ fcgi_loop_run(int listen_fd, unsigned threads, const struct authz_ctx *ctx,
         if (pthread_timedjoin_np(workers[i].thread, NULL, &ts) != 0)
             log_msg(LOGL_WARN, "worker %u did not stop in time", i);
     }
+    if (watching)
+        pthread_join(watchdog, NULL);
     free(workers);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return 0;

@@ -18,11 +18,13 @@ typedef void loop_tick_fn(void *arg, bool hup);
 /*
  * Serve FastCGI requests on listen_fd with threads workers until SIGTERM or
  * SIGINT. Each request is decided with ctx and the snapshot store serves at
- * that moment. Returns 0 after a clean shutdown, -1 if serving could not
- * start.
+ * that moment. A connection that has not delivered its whole request
+ * read_timeout seconds after it was accepted is closed (0: never). Returns
+ * 0 after a clean shutdown, -1 if serving could not start.
  */
-int fcgi_loop_run(int listen_fd, unsigned threads, const struct authz_ctx *ctx,
-                  struct store *store, loop_tick_fn *tick, void *tick_arg);
+int fcgi_loop_run(int listen_fd, unsigned threads, unsigned read_timeout,
+                  const struct authz_ctx *ctx, struct store *store,
+                  loop_tick_fn *tick, void *tick_arg);
 
 /*
  * Answer one request as a CGI program: parameters from envp, answer on

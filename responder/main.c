@@ -423,10 +423,9 @@ main(int argc, char **argv)
     }
     snap = NULL; /* the store owns it now */
     reload = (struct main_reload){&conf, store, 0};
-    status =
-        fcgi_loop_run(fd, conf.threads, &ctx, store, main_tick, &reload) == 0
-            ? 0
-            : 1;
+    rc = fcgi_loop_run(fd, conf.threads, conf.read_timeout, &ctx, store,
+                       main_tick, &reload);
+    status = rc == 0 ? 0 : 1;
     main_report(&ctx);
     if (listen_unix_path() != NULL)
         unlink(listen_unix_path());

@@ -87,6 +87,8 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
         snprintf(buf, cap, "%u", c->cache_ttl);
     else if (strcmp(key, "cache_size") == 0)
         snprintf(buf, cap, "%u", c->cache_size);
+    else if (strcmp(key, "read_timeout") == 0)
+        snprintf(buf, cap, "%u", c->read_timeout);
     else if (strcmp(key, "threads") == 0)
         snprintf(buf, cap, "%u", c->threads);
     else if (strcmp(key, "socket_mode") == 0)

@@ -198,12 +198,13 @@ cache_insert(struct cache *c, const struct cache_key *k, uint64_t gen,
              uint64_t now)
 {
     struct cache_shard *s;
-    struct cache_entry *victim = NULL;
+    struct cache_entry *victim;
     size_t first;
 
     if (!cache_enabled(c))
         return;
     s = cache_place(c, k, &first);
+    victim = &s->slots[first];
     pthread_mutex_lock(&s->lock);
     /*
      * The same key, else an empty slot, else a stale one, else the oldest
@@ -218,7 +219,7 @@ cache_insert(struct cache *c, const struct cache_key *k, uint64_t gen,
             break;
         }
         r = cache_rank(c, e, gen, now);
-        if (victim == NULL || r < cache_rank(c, victim, gen, now) ||
+        if (r < cache_rank(c, victim, gen, now) ||
             (r == cache_rank(c, victim, gen, now) && e->born < victim->born))
             victim = e;
     }

@@ -72,7 +72,7 @@ void cache_insert(struct cache *c, const struct cache_key *k, uint64_t gen,
 /* Counters since start. */
 void cache_get_stats(struct cache *c, struct cache_stats *st);
 
-/* Monotonic seconds, for now arguments. */
+/* Monotonic seconds, for now arguments; never 0 (0 marks an empty slot). */
 uint64_t cache_now(void);
 
 #endif

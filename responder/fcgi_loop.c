@@ -42,8 +42,14 @@ struct worker {
     uint64_t since_ms;
 };
 
-/* Set by the main thread when a stop signal arrived. */
-static volatile sig_atomic_t loop_stopping;
+/* Set by the main thread when a stop signal arrived (read atomically). */
+static int loop_stopping;
+
+static bool
+loop_stop_requested(void)
+{
+    return __atomic_load_n(&loop_stopping, __ATOMIC_ACQUIRE) != 0;
+}
 
 static void loop_sleep_ms(long ms);
 
@@ -155,7 +161,7 @@ loop_watchdog(void *arg)
     struct watchdog *wd = arg;
     unsigned long long closed = 0, logged = 0, closed_total;
 
-    while (!loop_stopping) {
+    while (!loop_stop_requested()) {
         uint64_t now = loop_now_ms();
 
         for (unsigned i = 0; i < wd->n; i++) {
@@ -271,13 +277,13 @@ loop_worker(void *arg)
         return NULL;
     }
     loop_self = w;
-    while (!loop_stopping) {
+    while (!loop_stop_requested()) {
         struct sink out;
         int rc = FCGX_Accept_r(&req);
 
         loop_unwatch(w, rc < 0 ? CONN_IDLE : CONN_HANDLING);
         if (rc < 0) {
-            if (loop_stopping)
+            if (loop_stop_requested())
                 break;
             /*
              * accept failed for a reason libfcgi does not retry (EMFILE,
@@ -363,6 +369,8 @@ fcgi_loop_run(int listen_fd, unsigned threads, unsigned read_timeout,
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, &old);
+    /* Before any worker runs: they read it in accept() without a lock. */
+    loop_first_byte_ms = read_timeout == 0 ? 0 : 1000;
     for (unsigned i = 0; i < threads; i++) {
         workers[i] = (struct worker){.ctx = ctx,
                                      .store = store,
@@ -385,7 +393,6 @@ fcgi_loop_run(int listen_fd, unsigned threads, unsigned read_timeout,
     }
     log_msg(LOGL_INFO, "serving with %u worker threads", started);
     wd = (struct watchdog){workers, threads, (uint64_t)read_timeout * 1000};
-    loop_first_byte_ms = read_timeout == 0 ? 0 : 1000;
     if (read_timeout > 0 &&
         pthread_create(&watchdog, NULL, loop_watchdog, &wd) == 0)
         watching = true;
@@ -396,7 +403,7 @@ fcgi_loop_run(int listen_fd, unsigned threads, unsigned read_timeout,
      * EINVAL, which libfcgi does not retry. Workers finish the request in
      * hand.
      */
-    loop_stopping = 1;
+    __atomic_store_n(&loop_stopping, 1, __ATOMIC_RELEASE);
     FCGX_ShutdownPending();
     shutdown(listen_fd, SHUT_RDWR);
     for (unsigned i = 0; i < threads; i++) {

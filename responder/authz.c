@@ -22,6 +22,7 @@ static const char *const authz_reason_names[] = {
     [REASON_UNUSABLE] = "unusable_entry",
     [REASON_MISCONFIGURED] = "misconfigured",
     [REASON_BUSY] = "busy",
+    [REASON_THROTTLED] = "throttled",
     [REASON_INTERNAL] = "internal",
 };
 
@@ -183,6 +184,7 @@ authz_policy(const struct authz_ctx *ctx, const struct authz_scope *sc,
 static void
 authz_busy(struct decision *d)
 {
+    d->retry_after = 1;
     authz_deny(d, d->role == ROLE_RESPONDER ? 500 : 503, REASON_BUSY);
 }
 
@@ -275,6 +277,32 @@ done:
     util_wipe(&key, sizeof key);
 }
 
+/*
+ * Too many failures from this address or for this account: refused
+ * without hashing. 429 with Retry-After where the status reaches the
+ * client; 401 with the challenge for nginx, which knows no other.
+ */
+static void
+authz_throttled(struct decision *d, unsigned retry)
+{
+    d->retry_after = retry == 0 ? 1 : retry;
+    authz_deny(d, d->role == ROLE_RESPONDER ? 401 : 429, REASON_THROTTLED);
+}
+
+/* Count the outcome of a checked password for the regulation. */
+static void
+authz_count(const struct authz_ctx *ctx, const struct authz_scope *sc,
+            const struct basic_cred *cred, struct decision *d)
+{
+    struct bytes profile = {sc->profile->name, strlen(sc->profile->name)};
+
+    if (d->status == 200 || d->status == 403)
+        throttle_success(ctx->throttle, profile, cred->user);
+    else if (d->status == 401)
+        throttle_fail(ctx->throttle, d->client, profile, cred->user,
+                      cache_now());
+}
+
 /* Look the user up and check the password; fills d. */
 static void
 authz_check(const struct authz_ctx *ctx, const struct authz_scope *sc,
@@ -284,7 +312,15 @@ authz_check(const struct authz_ctx *ctx, const struct authz_scope *sc,
     const struct htpasswd *users = sc->profile->users;
     const struct htpasswd_entry *e = NULL;
     struct bytes pw = cred->password;
+    unsigned retry = 0;
 
+    if (throttle_check(
+            ctx->throttle, d->client,
+            (struct bytes){sc->profile->name, strlen(sc->profile->name)},
+            cred->user, cache_now(), &retry) != THROTTLE_PASS) {
+        authz_throttled(d, retry);
+        return;
+    }
     if (cred->user.n <= HTPASSWD_USER_MAX)
         e = htpasswd_lookup(users, cred->user.p, cred->user.n);
     d->user_known = e != NULL;
@@ -302,6 +338,7 @@ authz_check(const struct authz_ctx *ctx, const struct authz_scope *sc,
         authz_dummy(ctx, vctx, pw, REASON_EXPIRED, d);
     else
         authz_verify(ctx, sc, r, vctx, e, pw, d);
+    authz_count(ctx, sc, cred, d);
 }
 
 /*
@@ -441,6 +478,8 @@ authz_decide(const struct authz_ctx *ctx, const struct request *r,
         break;
     case BASIC_MALFORMED:
         authz_malformed(d);
+        throttle_fail(ctx->throttle, d->client, BYTES_NULL, BYTES_NULL,
+                      cache_now());
         break;
     case BASIC_OK:
         authz_claim(d, cred.user);

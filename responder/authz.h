@@ -12,6 +12,7 @@
 #include "htpasswd.h"
 #include "request.h"
 #include "snapshot.h"
+#include "throttle.h"
 #include "verify.h"
 
 /* Room for Variable-REMOTE_GROUPS ("g1,g2,..."). */
@@ -29,14 +30,16 @@ enum authz_reason {
     REASON_UNUSABLE,      /* the stored entry can never match */
     REASON_MISCONFIGURED, /* a role or mode the server should not send */
     REASON_BUSY,          /* too many hashes queued: 503 (500 for nginx) */
+    REASON_THROTTLED,     /* too many failures: 429 (401 for nginx) */
     REASON_INTERNAL,      /* our failure: fail closed */
 };
 
 /* What authz needs from the configuration, fixed while serving. */
 struct authz_ctx {
     const struct snapshot *snap;
-    struct cache *cache; /* NULL: no cache */
-    struct gate *gate;   /* NULL: hash without limit */
+    struct cache *cache;       /* NULL: no cache */
+    struct gate *gate;         /* NULL: hash without limit */
+    struct throttle *throttle; /* NULL: no regulation */
 };
 
 struct decision {
@@ -54,7 +57,8 @@ struct decision {
      * 500 here): denials to Apache go without a body.
      */
     bool no_body;
-    bool cached; /* the password was verified from the cache */
+    bool cached;          /* the password was verified from the cache */
+    unsigned retry_after; /* seconds, for 429 and 503 */
     char groups[AUTHZ_GROUPS_MAX]; /* on 200: the user's groups, "a,b" */
     size_t groups_len;
     struct bytes client; /* REMOTE_ADDR, for the log */

@@ -49,6 +49,20 @@ static const struct conf_key conf_table[] = {
     {"read_timeout", OFF(read_timeout), CONF_SECONDS, "5", "SECONDS",
      "a connection that has not sent its whole request by then is closed "
      "(0: never)"},
+    {"throttle_addr_failures", OFF(throttle_addr_failures), CONF_SECONDS, "10",
+     "N",
+     "failed sign-ins from one client address within throttle_window "
+     "before it is refused for throttle_ban (0: off)"},
+    {"throttle_window", OFF(throttle_window), CONF_SECONDS, "60", "SECONDS",
+     "the window in which a client address's failures are counted"},
+    {"throttle_user_failures", OFF(throttle_user_failures), CONF_SECONDS, "100",
+     "N",
+     "consecutive failed sign-ins for one account before it is refused for "
+     "throttle_ban (0: off)"},
+    {"throttle_ban", OFF(throttle_ban), CONF_SECONDS, "300", "SECONDS",
+     "how long a banned address or account is refused"},
+    {"throttle_size", OFF(throttle_size), CONF_COUNT, "100000", "N",
+     "addresses and accounts tracked (about 40 bytes each)"},
     {"socket_mode", OFF(socket_mode), CONF_MODE, "0660", "MODE",
      "permissions of a unix socket opened by --listen"},
     {"socket_group", OFF(socket_group), CONF_STRING, NULL, "GROUP",

@@ -40,8 +40,13 @@ struct conf {
     unsigned cache_ttl;    /* seconds a verification is remembered; 0: off */
     unsigned cache_size;   /* entries */
     unsigned read_timeout; /* seconds for a connection to deliver a request */
-    unsigned socket_mode;  /* unix socket permissions */
-    char *socket_group;    /* unix socket group, or NULL */
+    unsigned throttle_addr_failures; /* per address in throttle_window */
+    unsigned throttle_window;
+    unsigned throttle_user_failures; /* consecutive, per account */
+    unsigned throttle_ban;
+    unsigned throttle_size;
+    unsigned socket_mode; /* unix socket permissions */
+    char *socket_group;   /* unix socket group, or NULL */
     bool allow_plaintext;
     bool allow_des;
     bool apache_authz; /* answer FCGI_APACHE_ROLE=AUTHORIZER from rules */

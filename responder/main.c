@@ -18,6 +18,7 @@
 #include "gate.h"
 #include "snapshot.h"
 #include "store.h"
+#include "throttle.h"
 #include "listen.h"
 #include "log.h"
 #include "verify.h"
@@ -251,7 +252,10 @@ main_speed(struct conf *conf, struct authz_ctx *ctx)
                 : 0;
     ctx->gate = gate_new(conf->hash_slots, queue);
     ctx->cache = cache_new(conf->cache_size, conf->cache_ttl);
-    if (ctx->gate == NULL || ctx->cache == NULL) {
+    ctx->throttle = throttle_new(&(struct throttle_opts){
+        conf->throttle_addr_failures, conf->throttle_window,
+        conf->throttle_user_failures, conf->throttle_ban, conf->throttle_size});
+    if (ctx->gate == NULL || ctx->cache == NULL || ctx->throttle == NULL) {
         log_msg(LOGL_ERROR, "out of memory (or no randomness) for the cache");
         return -1;
     }
@@ -270,9 +274,16 @@ main_report(const struct authz_ctx *ctx)
 {
     struct cache_stats cs;
     struct gate_stats gs;
+    struct throttle_stats ts;
 
     cache_get_stats(ctx->cache, &cs);
     gate_get_stats(ctx->gate, &gs);
+    throttle_get_stats(ctx->throttle, &ts);
+    log_msg(LOGL_INFO,
+            "regulation: %llu address bans, %llu account bans, %llu attempts "
+            "refused",
+            (unsigned long long)ts.addr_bans, (unsigned long long)ts.user_bans,
+            (unsigned long long)ts.refused);
     log_msg(LOGL_INFO,
             "cache: %llu hits, %llu misses, %llu inserts, %llu evictions; "
             "hashes: %llu run, %llu joined, %llu refused busy",
@@ -366,7 +377,7 @@ main(int argc, char **argv)
     struct main_opts opts = {0};
     struct conf conf;
     struct snapshot *snap = NULL;
-    struct authz_ctx ctx = {NULL, NULL, NULL};
+    struct authz_ctx ctx = {NULL, NULL, NULL, NULL};
     struct store *store = NULL;
     struct main_reload reload;
     int rc, fd, status = 1;
@@ -432,6 +443,7 @@ main(int argc, char **argv)
 done:
     cache_free(ctx.cache);
     gate_free(ctx.gate);
+    throttle_free(ctx.throttle);
     store_free(store);
     snapshot_free(snap);
     conf_free(&conf);

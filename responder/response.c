@@ -49,6 +49,8 @@ response_reason_phrase(int status)
         return "Unauthorized";
     case 403:
         return "Forbidden";
+    case 429:
+        return "Too Many Requests";
     case 503:
         return "Service Unavailable";
     default:
@@ -68,6 +70,9 @@ response_body(int status)
                "password. If you gave them, they were not accepted.\n";
     case 403:
         return "Forbidden: you are signed in, but not allowed here.\n";
+    case 429:
+        return "Too many failed sign-ins: please wait before trying "
+               "again.\n";
     case 503:
         return "Too many sign-ins are being checked right now. Please try "
                "again in a moment.\n";
@@ -103,8 +108,9 @@ response_deny(const struct decision *d, int status, char *buf, size_t cap)
     char realm[RESPONSE_REALM_QUOTED];
     char challenge[sizeof realm + 64] = "";
 
-    if (status == 503)
-        snprintf(challenge, sizeof challenge, "Retry-After: 1\r\n");
+    if (status == 503 || status == 429)
+        snprintf(challenge, sizeof challenge, "Retry-After: %u\r\n",
+                 d->retry_after ? d->retry_after : 1);
     if (status == 401) {
         if (response_quote(d->realm ? d->realm : "Restricted", realm,
                            sizeof realm) < 0)
@@ -138,7 +144,7 @@ response_write(const struct decision *d, const struct sink *out)
         strlen(d->user) == d->user_len && !util_has_ctl(d->user, d->user_len))
         n = response_allow(d, buf, sizeof buf);
     else if (d->status == 400 || d->status == 401 || d->status == 403 ||
-             d->status == 503)
+             d->status == 429 || d->status == 503)
         n = response_deny(d, d->status, buf, sizeof buf);
     else
         n = -1;

@@ -89,6 +89,16 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
         snprintf(buf, cap, "%u", c->cache_size);
     else if (strcmp(key, "read_timeout") == 0)
         snprintf(buf, cap, "%u", c->read_timeout);
+    else if (strcmp(key, "throttle_addr_failures") == 0)
+        snprintf(buf, cap, "%u", c->throttle_addr_failures);
+    else if (strcmp(key, "throttle_window") == 0)
+        snprintf(buf, cap, "%u", c->throttle_window);
+    else if (strcmp(key, "throttle_user_failures") == 0)
+        snprintf(buf, cap, "%u", c->throttle_user_failures);
+    else if (strcmp(key, "throttle_ban") == 0)
+        snprintf(buf, cap, "%u", c->throttle_ban);
+    else if (strcmp(key, "throttle_size") == 0)
+        snprintf(buf, cap, "%u", c->throttle_size);
     else if (strcmp(key, "threads") == 0)
         snprintf(buf, cap, "%u", c->threads);
     else if (strcmp(key, "socket_mode") == 0)

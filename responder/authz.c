@@ -450,7 +450,12 @@ authz_decide(const struct authz_ctx *ctx, const struct request *r,
     d->reason = REASON_INTERNAL;
     d->role = r->role;
     d->no_body = r->apache != APACHE_NONE;
-    d->client = r->remote_addr;
+    /* Behind trusted proxies, the client is who the nearest one saw. */
+    d->client =
+        r->x_forwarded_for_count == 1 &&
+                r->x_forwarded_for.n <= REQUEST_VALUE_MAX
+            ? proxies_client(ctx->proxies, r->remote_addr, r->x_forwarded_for)
+            : r->remote_addr;
     d->uri = r->request_uri;
 
     if (r->role == ROLE_OTHER || r->apache == APACHE_UNKNOWN) {

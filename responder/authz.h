@@ -12,6 +12,7 @@
 #include "htpasswd.h"
 #include "request.h"
 #include "snapshot.h"
+#include "proxy.h"
 #include "throttle.h"
 #include "verify.h"
 
@@ -37,9 +38,10 @@ enum authz_reason {
 /* What authz needs from the configuration, fixed while serving. */
 struct authz_ctx {
     const struct snapshot *snap;
-    struct cache *cache;       /* NULL: no cache */
-    struct gate *gate;         /* NULL: hash without limit */
-    struct throttle *throttle; /* NULL: no regulation */
+    struct cache *cache;           /* NULL: no cache */
+    struct gate *gate;             /* NULL: hash without limit */
+    struct throttle *throttle;     /* NULL: no regulation */
+    const struct proxies *proxies; /* NULL: REMOTE_ADDR is the client */
 };
 
 struct decision {

@@ -14,6 +14,7 @@
 #include "file.h"
 #include "path.h"
 #include "policy.h"
+#include "proxy.h"
 #include "util.h"
 
 /* Largest config file read. */
@@ -63,6 +64,9 @@ static const struct conf_key conf_table[] = {
      "how long a banned address or account is refused"},
     {"throttle_size", OFF(throttle_size), CONF_COUNT, "100000", "N",
      "addresses and accounts tracked (about 40 bytes each)"},
+    {"trusted_proxies", OFF(trusted_proxies), CONF_NETS, NULL, "ADDRS",
+     "proxies in front of the web server (addresses or networks such as "
+     "10.0.0.0/8): behind them the client is taken from X-Forwarded-For"},
     {"socket_mode", OFF(socket_mode), CONF_MODE, "0660", "MODE",
      "permissions of a unix socket opened by --listen"},
     {"socket_group", OFF(socket_group), CONF_STRING, NULL, "GROUP",
@@ -202,6 +206,17 @@ conf_store(const struct conf_key *k, void *m, const char *value,
         }
         break;
     }
+    case CONF_NETS: {
+        struct proxies px;
+        char err[200];
+
+        if (proxies_parse(&px, value, err, sizeof err) < 0) {
+            conf_err(diag, ctx, file, line, "%s: %s", k->name, err);
+            return -1;
+        }
+        proxies_free(&px);
+        break;
+    }
     case CONF_REALM:
         if (vlen == 0 || vlen > CONF_REALM_MAX) {
             conf_err(diag, ctx, file, line,
@@ -311,6 +326,7 @@ conf_free(struct conf *c)
     free(c->realm);
     free(c->require);
     free(c->socket_group);
+    free(c->trusted_proxies);
     for (size_t i = 0; i < c->nprofiles; i++) {
         struct conf_profile *p = &c->profiles[i];
 

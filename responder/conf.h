@@ -45,8 +45,9 @@ struct conf {
     unsigned throttle_user_failures; /* consecutive, per account */
     unsigned throttle_ban;
     unsigned throttle_size;
-    unsigned socket_mode; /* unix socket permissions */
-    char *socket_group;   /* unix socket group, or NULL */
+    char *trusted_proxies; /* addresses/networks whose X-Forwarded-For counts */
+    unsigned socket_mode;  /* unix socket permissions */
+    char *socket_group;    /* unix socket group, or NULL */
     bool allow_plaintext;
     bool allow_des;
     bool apache_authz; /* answer FCGI_APACHE_ROLE=AUTHORIZER from rules */
@@ -73,6 +74,7 @@ enum conf_type {
     CONF_LOGLEVEL,
     CONF_REALM,
     CONF_RULE,
+    CONF_NETS, /* addresses and networks, see proxy.h */
 };
 
 /* Where a key may appear. */

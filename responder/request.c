@@ -102,6 +102,10 @@ request_parse(struct request *r, char *const *envp)
             /* Servers that see the header twice may send it twice. */
             if (r->authorization_count++ == 0)
                 r->authorization = v;
+        } else if (request_name_is(kv, namelen, "HTTP_X_FORWARDED_FOR")) {
+            if (r->x_forwarded_for_count++ == 0)
+                r->x_forwarded_for = v;
+            continue; /* only ever a hint: its size invalidates nothing */
         } else if (request_name_is(kv, namelen, "FCGI_ROLE")) {
             if (!seen_role)
                 request_role(r, v);

@@ -50,6 +50,10 @@ struct request {
     bool has_auth_profile;
     bool has_auth_realm;
     bool has_auth_require;
+    /* HTTP_X_FORWARDED_FOR, client-supplied: read only behind a trusted
+     * proxy (see proxy.h), and not at all when it came more than once. */
+    struct bytes x_forwarded_for;
+    unsigned x_forwarded_for_count;
     /* A value longer than REQUEST_VALUE_MAX or otherwise unusable. */
     bool invalid;
 };

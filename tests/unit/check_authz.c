@@ -132,7 +132,8 @@ setup(void)
     vctx = verify_ctx_new();
     ck_assert_ptr_nonnull(vctx);
     /* As in production: a cache and hashing slots. */
-    actx = (struct authz_ctx){snap, cache_new(1000, 300), gate_new(2, 8), NULL};
+    actx = (struct authz_ctx){snap, cache_new(1000, 300), gate_new(2, 8), NULL,
+                              NULL};
     ck_assert_ptr_nonnull(actx.cache);
     ck_assert_ptr_nonnull(actx.gate);
     free(y);
@@ -732,7 +733,7 @@ END_TEST
 
 START_TEST(authz_no_snapshot_fails_closed)
 {
-    struct authz_ctx c2 = {NULL, NULL, NULL, NULL};
+    struct authz_ctx c2 = {NULL, NULL, NULL, NULL, NULL};
     char hdr[200];
     char role[] = "FCGI_ROLE=RESPONDER";
     char *envp[3] = {hdr, role, NULL};
@@ -941,7 +942,7 @@ END_TEST
 START_TEST(authz_cache_new_generation_misses)
 {
     struct snapshot *s2 = snapshot_load(&conf, quiet_diag, NULL);
-    struct authz_ctx c2 = {s2, actx.cache, actx.gate, NULL};
+    struct authz_ctx c2 = {s2, actx.cache, actx.gate, NULL, NULL};
 
     ck_assert_ptr_nonnull(s2);
     ck_assert_uint_ne(s2->generation, snap->generation);
@@ -955,7 +956,7 @@ END_TEST
 /* With the cache off, nothing is remembered. */
 START_TEST(authz_cache_off)
 {
-    struct authz_ctx c2 = {snap, cache_new(1000, 0), NULL, NULL};
+    struct authz_ctx c2 = {snap, cache_new(1000, 0), NULL, NULL, NULL};
 
     ck_assert(!cache_enabled(c2.cache));
     ck_assert_int_eq(decide(&c2, "carol:carol-secret", NULL).status, 200);

@@ -79,6 +79,8 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
         return c->group_file ? c->group_file : "(null)";
     if (strcmp(key, "require") == 0)
         return c->require ? c->require : "(null)";
+    if (strcmp(key, "trusted_proxies") == 0)
+        return c->trusted_proxies ? c->trusted_proxies : "(null)";
     if (strcmp(key, "apache_authz") == 0)
         return c->apache_authz ? "yes" : "no";
     if (strcmp(key, "hash_slots") == 0)
@@ -574,7 +576,9 @@ START_TEST(conf_keys_defaults_settable)
 
     for (size_t i = 0; i < n; i++) {
         const struct conf_key *k = &keys[i];
-        const char *v = k->defval ? k->defval : "/sample";
+        const char *v = k->defval              ? k->defval
+                        : k->type == CONF_NETS ? "127.0.0.1"
+                                               : "/sample";
         char opt[64], line[256], b1[64], b2[64], want[64];
         struct conf c, fresh;
         struct diag_log d;

@@ -187,9 +187,8 @@ START_TEST(policy_no_groups)
     struct rule r;
     char err[100];
 
-    ck_assert_int_eq(rule_parse(&r, "group admins | user bob", 23, err,
-                                sizeof err),
-                     0);
+    ck_assert_int_eq(
+        rule_parse(&r, "group admins | user bob", 23, err, sizeof err), 0);
     ck_assert(!rule_allows(&r, (struct bytes){"alice", 5}, NULL));
     ck_assert(rule_allows(&r, (struct bytes){"bob", 3}, NULL));
 }

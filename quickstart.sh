@@ -71,7 +71,7 @@ HTML
 	chmod -R a+rX "$D/www"
 
 	"$top/_build/fcgi-authd" --listen "unix:$D/fcgi-authd.sock" \
-		--socket-group www-data --user-file "$D/htpasswd" \
+		--socket-group www-data --user www-data --user-file "$D/htpasswd" \
 		--realm "fcgi-authd demo" &
 	pids="$pids $!"
 

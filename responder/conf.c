@@ -67,6 +67,11 @@ static const struct conf_key conf_table[] = {
     {"trusted_proxies", OFF(trusted_proxies), CONF_NETS, NULL, "ADDRS",
      "proxies in front of the web server (addresses or networks such as "
      "10.0.0.0/8): behind them the client is taken from X-Forwarded-For"},
+    {"user", OFF(user), CONF_STRING, NULL, "USER",
+     "started as root, switch to this user (and its group) once the socket "
+     "is open; the files must be readable by it"},
+    {"allow_root", OFF(allow_root), CONF_BOOL, "no", "yes|no",
+     "serve as root without switching user (refused otherwise)"},
     {"socket_mode", OFF(socket_mode), CONF_MODE, "0660", "MODE",
      "permissions of a unix socket opened by --listen"},
     {"socket_group", OFF(socket_group), CONF_STRING, NULL, "GROUP",
@@ -327,6 +332,7 @@ conf_free(struct conf *c)
     free(c->require);
     free(c->socket_group);
     free(c->trusted_proxies);
+    free(c->user);
     for (size_t i = 0; i < c->nprofiles; i++) {
         struct conf_profile *p = &c->profiles[i];
 

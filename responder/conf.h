@@ -46,6 +46,8 @@ struct conf {
     unsigned throttle_ban;
     unsigned throttle_size;
     char *trusted_proxies; /* addresses/networks whose X-Forwarded-For counts */
+    char *user;            /* switch to this user once the socket is open */
+    bool allow_root;       /* serve as root without switching */
     unsigned socket_mode;  /* unix socket permissions */
     char *socket_group;    /* unix socket group, or NULL */
     bool allow_plaintext;

@@ -4,7 +4,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +295,48 @@ main_report(const struct authz_ctx *ctx)
             gs.runs, gs.joined, gs.busy);
 }
 
+/*
+ * Started as root: switch to conf->user (its uid, primary group and no
+ * others) now that the socket is open, or refuse to serve as root unless
+ * allow_root says so. Returns 0 or -1.
+ */
+static int
+main_drop_root(const struct conf *conf)
+{
+    struct passwd *pw;
+    gid_t gid;
+
+    if (geteuid() != 0)
+        return 0;
+    if (conf->user == NULL) {
+        if (conf->allow_root)
+            return 0;
+        log_msg(LOGL_ERROR,
+                "refusing to serve as root: set user = NAME (switched to "
+                "once the socket is open) or allow_root = yes");
+        return -1;
+    }
+    pw = getpwnam(conf->user);
+    if (pw == NULL) {
+        log_msg(LOGL_ERROR, "user: no user '%s'", conf->user);
+        return -1;
+    }
+    gid = pw->pw_gid;
+    if (setgroups(1, &gid) != 0 || setgid(gid) != 0 ||
+        setuid(pw->pw_uid) != 0) {
+        log_msg(LOGL_ERROR, "switching to user '%s': %s", conf->user,
+                strerror(errno));
+        return -1;
+    }
+    if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+        log_msg(LOGL_ERROR, "could regain root after switching user");
+        return -1;
+    }
+    log_msg(LOGL_INFO, "running as %s (uid %u, gid %u)", conf->user,
+            (unsigned)pw->pw_uid, (unsigned)gid);
+    return 0;
+}
+
 /* What the reload check needs between ticks. */
 struct main_reload {
     const struct conf *conf;
@@ -437,6 +482,8 @@ main(int argc, char **argv)
         goto done;
     }
     if (fd < 0)
+        goto done;
+    if (main_drop_root(&conf) < 0)
         goto done;
     main_describe(NULL, snap);
     store = store_new(snap);

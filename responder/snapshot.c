@@ -93,6 +93,19 @@ snap_file(struct snap_builder *b, const char *path, bool is_group)
     s->nfiles++;
     /* Before reading: a change while reading then shows at the next check. */
     snap_stat(path, f->stat_before);
+    if (!is_group && !b->reload) {
+        struct stat st;
+
+        /* Hashes are secrets too: offline guessing needs only the file. */
+        if (stat(path, &st) == 0 && (st.st_mode & S_IROTH)) {
+            char msg[200];
+
+            snprintf(msg, sizeof msg,
+                     "readable by every local user: chmod o-r (and let only "
+                     "fcgi-authd's user or group read it)");
+            b->diag(b->ctx, LOGL_WARN, path, 0, msg);
+        }
+    }
     if (is_group)
         f->groups = htgroup_load(path, b->diag, b->ctx);
     else

@@ -142,6 +142,33 @@ expect_eq "SIGTERM: clean exit" 0 $?
 [ -e "$S" ] && not_ok "SIGTERM removes the socket file" "$S is still there" ||
 	ok "SIGTERM removes the socket file"
 
+# As root: serving is refused unless told whom to become (or allowed).
+if [ "$(id -u)" = 0 ]; then
+	out=$("$FCGI_AUTHD" --user-file "$U" --listen "unix:$T/root.sock" \
+		</dev/null 2>&1)
+	expect_eq "as root without user: exit 1" 1 $?
+	expect_match "says how to fix it" "refusing to serve as root: set user" "$out"
+	out=$("$FCGI_AUTHD" --user-file "$U" --listen "unix:$T/root.sock" \
+		--user no-such-user-here </dev/null 2>&1)
+	expect_eq "unknown user: exit 1" 1 $?
+	chmod 0644 "$U"
+	"$FCGI_AUTHD" --user-file "$U" --listen "unix:$T/drop.sock" \
+		--user www-data --socket-mode 0666 >"$T/drop.log" 2>&1 </dev/null &
+	drop=$!
+	bg_pid $drop
+	wait_ready $drop "$T/drop.log" unix "$T/drop.sock"
+	expect_eq "switched to www-data" www-data \
+		"$(ps -o user= -p $drop | tr -d ' ')"
+	expect_eq "and still answers" 200 "$(status_of "$(fcgi "unix:$T/drop.sock" \
+		HTTP_AUTHORIZATION="Basic $(b64 alice:alice-secret)")")"
+	expect_match "the switch is logged" 'running as www-data' "$(cat "$T/drop.log")"
+	expect_match "a world-readable user file is warned about" \
+		'readable by every local user' "$(cat "$T/drop.log")"
+	stop_pid $drop
+else
+	ok "not root: nothing to refuse"
+fi
+
 : >"$T/regular"
 out=$("$FCGI_AUTHD" --user-file "$U" --listen "unix:$T/regular" 2>&1)
 expect_eq "a regular file in the way is not removed" 1 $?

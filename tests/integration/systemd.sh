@@ -7,7 +7,7 @@ make_fixtures "$T"
 U=$T/users.htpasswd
 
 S=$T/activated.sock
-systemd-socket-activate -l "$S" "$FCGI_AUTHD" --user-file "$U" \
+systemd-socket-activate -l "$S" "$FCGI_AUTHD" --allow-root yes --user-file "$U" \
 	>>"$T/authd.log" 2>&1 </dev/null &
 pid=$!
 bg_pid $pid
@@ -20,7 +20,7 @@ expect_match "the daemon says it uses systemd's socket" \
 	"socket passed by systemd" "$(cat "$T/authd.log")"
 
 P=$(free_port)
-systemd-socket-activate -l "127.0.0.1:$P" "$FCGI_AUTHD" --user-file "$U" \
+systemd-socket-activate -l "127.0.0.1:$P" "$FCGI_AUTHD" --allow-root yes --user-file "$U" \
 	>>"$T/authd-tcp.log" 2>&1 </dev/null &
 pid=$!
 bg_pid $pid
@@ -30,7 +30,7 @@ expect_eq "activated on loopback TCP: 401 without credentials" 401 \
 
 # Activation beats --listen: the socket passed in is the one served.
 S2=$T/second.sock
-systemd-socket-activate -l "$S2" "$FCGI_AUTHD" --user-file "$U" \
+systemd-socket-activate -l "$S2" "$FCGI_AUTHD" --allow-root yes --user-file "$U" \
 	--listen "unix:$T/ignored.sock" >>"$T/authd-2.log" 2>&1 </dev/null &
 pid=$!
 bg_pid $pid

@@ -79,6 +79,10 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
         return c->group_file ? c->group_file : "(null)";
     if (strcmp(key, "require") == 0)
         return c->require ? c->require : "(null)";
+    if (strcmp(key, "user") == 0)
+        return c->user ? c->user : "(null)";
+    if (strcmp(key, "allow_root") == 0)
+        return c->allow_root ? "yes" : "no";
     if (strcmp(key, "trusted_proxies") == 0)
         return c->trusted_proxies ? c->trusted_proxies : "(null)";
     if (strcmp(key, "apache_authz") == 0)

@@ -96,6 +96,27 @@ _show_logs() {
 	done
 }
 
+# _lib_secrets_logged: false (and says where) when a log fcgi-authd wrote
+# in this test holds a fixture password or its Basic token. Every test
+# that made fixtures checks this on its way out, so the whole suite proves
+# that passwords and Authorization values never reach the log.
+_lib_secrets_logged() {
+	_lib_found=0
+	for _lib_log in "$T"/authd*.log "$T"/*/authd*.log "$T"/cgi.log; do
+		[ -f "$_lib_log" ] || continue
+		for _lib_pair in ${FIXTURE_USERS:-} ${FIXTURE_LOCKED:-} \
+			${FIXTURE_EXPIRED:-} ${FIXTURE_FUTURE:-}; do
+			_lib_pw=${_lib_pair#*:}
+			_lib_tok=$(printf '%s' "$_lib_pair" | base64 | tr -d '\n')
+			if grep -qF -e "$_lib_pw" -e "$_lib_tok" "$_lib_log"; then
+				echo "SECRET IN LOG: ${_lib_log#"$T"/} holds the password or token of ${_lib_pair%%:*}" >&2
+				_lib_found=1
+			fi
+		done
+	done
+	[ "$_lib_found" = 0 ]
+}
+
 _cleanup() {
 	_lib_rc=$?
 	trap - EXIT INT TERM
@@ -106,6 +127,7 @@ _cleanup() {
 			stop_pid "$_lib_p"
 		done <"$T/.pids.rev"
 	fi
+	_lib_secrets_logged || _lib_rc=1
 	if [ "$_lib_rc" -ne 0 ]; then
 		_show_logs >&2
 	fi

@@ -16,7 +16,7 @@ top=$(pwd)
 PACKAGES="build-essential autoconf automake pkg-config
 libfcgi-dev libcrypt-dev nettle-dev check
 nginx-light lighttpd apache2 apache2-utils spawn-fcgi systemd
-curl openssl whois perl valgrind libtsan2"
+curl openssl whois perl valgrind libtsan2 fail2ban"
 
 install_packages() {
 	missing=

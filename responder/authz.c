@@ -517,6 +517,10 @@ authz_log(const struct decision *d)
     size_t len = 0;
     int n;
 
+    if (!log_enabled(d->status == 500 ? LOGL_ERROR : LOGL_INFO) ||
+        !log_decision_allowed())
+        return;
+
     /* The client address first: nothing the client typed comes before it. */
     if (authz_plain_addr(d->client)) {
         n = snprintf(line, sizeof line, "client=%.*s", (int)d->client.n,

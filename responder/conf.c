@@ -85,6 +85,12 @@ static const struct conf_key conf_table[] = {
      "rules"},
     {"log_level", OFF(log_level), CONF_LOGLEVEL, "info", "LEVEL",
      "error, warning, info or debug"},
+    {"log_syslog", OFF(log_syslog), CONF_BOOL, "no", "yes|no",
+     "also log to syslog (facility authpriv), e.g. under spawn-fcgi, which "
+     "sends stderr nowhere"},
+    {"log_rate", OFF(log_rate), CONF_SECONDS, "200", "N",
+     "decision lines logged a second at most; the rest are counted (0: no "
+     "limit)"},
 };
 #undef POFF
 #undef OFF

@@ -54,6 +54,8 @@ struct conf {
     bool allow_des;
     bool apache_authz; /* answer FCGI_APACHE_ROLE=AUTHORIZER from rules */
     enum log_level log_level;
+    bool log_syslog;   /* also to syslog, facility authpriv */
+    unsigned log_rate; /* decision lines a second; 0: no limit */
     /* The default profile: the keys before any section. */
     char *user_file;  /* htpasswd file */
     char *group_file; /* htgroup file, or NULL */

@@ -1,9 +1,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -26,9 +31,44 @@ log_set_level(enum log_level level)
     log_threshold = level;
 }
 
+/* journald reads "<N>" in front of a line as its priority. */
+static const char log_journal_prio[] = {
+    [LOGL_ERROR] = '3',
+    [LOGL_WARN] = '4',
+    [LOGL_INFO] = '6',
+    [LOGL_DEBUG] = '7',
+};
+static const int log_syslog_prio[] = {
+    [LOGL_ERROR] = LOG_ERR,
+    [LOGL_WARN] = LOG_WARNING,
+    [LOGL_INFO] = LOG_INFO,
+    [LOGL_DEBUG] = LOG_DEBUG,
+};
+
+/* stderr is the journal (JOURNAL_STREAM names its device and inode). */
+static bool log_journal;
+/* Also to syslog (LOG_AUTHPRIV): where stderr goes nowhere (spawn-fcgi). */
+static bool log_to_syslog;
+
+void
+log_setup(bool use_syslog)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+
+    log_journal = js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+                  fstat(STDERR_FILENO, &st) == 0 &&
+                  (unsigned long long)st.st_dev == dev &&
+                  (unsigned long long)st.st_ino == ino;
+    log_to_syslog = use_syslog;
+    if (use_syslog)
+        openlog("fcgi-authd", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+}
+
 /* One write(2) per line so lines from several threads never interleave. */
 static void
-log_write_line(char *line, size_t len)
+log_write_stderr(char *line, size_t len)
 {
     size_t off = 0;
 
@@ -61,7 +101,12 @@ log_msg(enum log_level level, const char *fmt, ...)
 
     if (level > log_threshold)
         return;
-    n = snprintf(line, sizeof line, "fcgi-authd: %s: ", log_names[level]);
+    if (log_journal)
+        n = snprintf(line, sizeof line,
+                     "<%c>fcgi-authd: %s: ", log_journal_prio[level],
+                     log_names[level]);
+    else
+        n = snprintf(line, sizeof line, "fcgi-authd: %s: ", log_names[level]);
     if (n < 0)
         return;
     va_start(ap, fmt);
@@ -69,7 +114,10 @@ log_msg(enum log_level level, const char *fmt, ...)
     va_end(ap);
     if (m < 0)
         return;
-    log_write_line(line, (size_t)n + (size_t)m);
+    /* syslog adds the name and pid itself. */
+    if (log_to_syslog)
+        syslog(log_syslog_prio[level], "%s: %s", log_names[level], line + n);
+    log_write_stderr(line, (size_t)n + (size_t)m);
 }
 
 void
@@ -127,4 +175,58 @@ log_diag(void *ctx, enum log_level sev, const char *file, unsigned line,
         log_msg(sev, "%s:%u: %s", file ? file : "command line", line, msg);
     else
         log_msg(sev, "%s: %s", file ? file : "command line", msg);
+}
+
+/*
+ * Decision lines, at most log_rate a second (a token bucket): a flood of
+ * guesses must not flood the disk or the journal. What is dropped is
+ * counted and reported when lines flow again; regulation bans and fail2ban
+ * still see the first log_rate lines of every second.
+ */
+static pthread_mutex_t log_rate_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned log_rate = 200;
+static double log_tokens = 200;
+static struct timespec log_last;
+static unsigned long long log_dropped;
+
+void
+log_set_rate(unsigned per_second)
+{
+    pthread_mutex_lock(&log_rate_lock);
+    log_rate = per_second;
+    log_tokens = per_second;
+    pthread_mutex_unlock(&log_rate_lock);
+}
+
+bool
+log_decision_allowed(void)
+{
+    struct timespec now;
+    unsigned long long dropped = 0;
+    bool ok;
+
+    if (log_rate == 0)
+        return true;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&log_rate_lock);
+    log_tokens += (double)(now.tv_sec - log_last.tv_sec) * log_rate +
+                  (double)(now.tv_nsec - log_last.tv_nsec) / 1e9 * log_rate;
+    if (log_tokens > log_rate)
+        log_tokens = log_rate;
+    log_last = now;
+    ok = log_tokens >= 1;
+    if (ok) {
+        log_tokens -= 1;
+        dropped = log_dropped;
+        log_dropped = 0;
+    } else {
+        log_dropped++;
+    }
+    pthread_mutex_unlock(&log_rate_lock);
+    if (dropped > 0)
+        log_msg(LOGL_WARN,
+                "%llu decision lines not logged (more than %u a "
+                "second)",
+                dropped, log_rate);
+    return ok;
 }

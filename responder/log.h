@@ -18,6 +18,19 @@ enum log_level {
 /* Messages above this level are dropped (default LOGL_INFO). */
 void log_set_level(enum log_level level);
 
+/*
+ * Where lines go: stderr always (with journald's "<N>" priority prefixes
+ * when JOURNAL_STREAM says stderr is the journal), and syslog (facility
+ * authpriv) too when use_syslog. Call once at start-up.
+ */
+void log_setup(bool use_syslog);
+
+/* At most per_second decision lines (0: no limit; default 200). */
+void log_set_rate(unsigned per_second);
+
+/* Whether a decision line may be written now (counts the ones dropped). */
+bool log_decision_allowed(void);
+
 /* True when messages of this level are written. */
 bool log_enabled(enum log_level level);
 

@@ -434,6 +434,8 @@ main(int argc, char **argv)
     if (main_configure(&opts, &conf) != 0)
         goto done;
     log_set_level(conf.log_level);
+    log_setup(conf.log_syslog);
+    log_set_rate(conf.log_rate);
     snap = snapshot_load(&conf, log_diag, NULL);
     if (snap == NULL)
         goto done;

@@ -79,6 +79,12 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
         return c->group_file ? c->group_file : "(null)";
     if (strcmp(key, "require") == 0)
         return c->require ? c->require : "(null)";
+    if (strcmp(key, "log_syslog") == 0)
+        return c->log_syslog ? "yes" : "no";
+    if (strcmp(key, "log_rate") == 0) {
+        snprintf(buf, cap, "%u", c->log_rate);
+        return buf;
+    }
     if (strcmp(key, "user") == 0)
         return c->user ? c->user : "(null)";
     if (strcmp(key, "allow_root") == 0)

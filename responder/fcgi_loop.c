@@ -17,6 +17,7 @@
 #include <fcgiapp.h>
 
 #include "fcgi_loop.h"
+#include "listen.h"
 #include "log.h"
 #include "request.h"
 #include "response.h"
@@ -392,6 +393,7 @@ fcgi_loop_run(int listen_fd, unsigned threads, unsigned read_timeout,
         return -1;
     }
     log_msg(LOGL_INFO, "serving with %u worker threads", started);
+    listen_notify("READY=1");
     wd = (struct watchdog){workers, threads, (uint64_t)read_timeout * 1000};
     if (read_timeout > 0 &&
         pthread_create(&watchdog, NULL, loop_watchdog, &wd) == 0)
@@ -403,6 +405,7 @@ fcgi_loop_run(int listen_fd, unsigned threads, unsigned read_timeout,
      * EINVAL, which libfcgi does not retry. Workers finish the request in
      * hand.
      */
+    listen_notify("STOPPING=1");
     __atomic_store_n(&loop_stopping, 1, __ATOMIC_RELEASE);
     FCGX_ShutdownPending();
     shutdown(listen_fd, SHUT_RDWR);

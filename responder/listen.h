@@ -37,6 +37,13 @@ int listen_open(const char *spec, const struct listen_opts *opts, char *err,
 int listen_check(const char *spec, const struct listen_opts *opts, char *err,
                  size_t errlen);
 
+/*
+ * Tell systemd (Type=notify) about our state, e.g. "READY=1",
+ * "RELOADING=1", "STOPPING=1": a datagram to NOTIFY_SOCKET, by hand (the
+ * sd_notify(3) protocol, no libsystemd). Nothing when not run by systemd.
+ */
+void listen_notify(const char *state);
+
 /* True when fd 0 is a listening stream socket (spawn-fcgi). */
 bool listen_fd0(void);
 

@@ -366,7 +366,9 @@ main_tick(void *arg, bool hup)
     store_release(r->store, cur);
     if (!hup && (!changed || sig == r->failed))
         return;
+    listen_notify("RELOADING=1");
     next = snapshot_reload(r->conf, log_diag, NULL);
+    listen_notify("READY=1");
     if (next == NULL) {
         if (sig != r->failed || hup)
             log_msg(LOGL_ERROR, "reload failed: still serving the last good "

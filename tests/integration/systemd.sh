@@ -52,4 +52,55 @@ n=0
 while _alive $pid && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
 expect_match "two sockets are refused" "exactly one socket" "$(cat "$T/authd-3.log")"
 
+# Type=notify: READY=1 once serving, STOPPING=1 on the way out, sent by
+# hand to NOTIFY_SOCKET (a datagram socket systemd would hold).
+N=$T/notify.sock
+perl -MIO::Socket::UNIX -e '
+	my $s = IO::Socket::UNIX->new(Type => IO::Socket::UNIX::SOCK_DGRAM(),
+	    Local => $ARGV[0]) or die "bind: $!";
+	open(my $o, ">>", $ARGV[1]) or die; $o->autoflush(1);
+	my $t = time; my $m;
+	while (time - $t < 20) { defined($s->recv($m, 512)) or last; print $o "$m\n";
+		last if $m =~ /STOPPING/ }' "$N" "$T/notified" &
+bg_pid $!
+n=0
+while [ ! -S "$N" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+NOTIFY_SOCKET=$N "$FCGI_AUTHD" --allow-root yes --user-file "$U" \
+	--listen "unix:$T/notify-d.sock" >>"$T/authd-notify.log" 2>&1 </dev/null &
+nd=$!
+bg_pid $nd
+wait_ready $nd "$T/authd-notify.log" unix "$T/notify-d.sock"
+n=0
+while ! grep -q READY=1 "$T/notified" 2>/dev/null && [ $n -lt 50 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+expect_match "READY=1 sent when serving" '^READY=1$' "$(cat "$T/notified")"
+kill -HUP $nd
+sleep 0.5
+expect_match "a reload says RELOADING=1" '^RELOADING=1$' "$(cat "$T/notified")"
+stop_pid $nd
+sleep 0.3
+expect_match "STOPPING=1 on SIGTERM" '^STOPPING=1$' "$(cat "$T/notified")"
+
+# The shipped units: the socket is the one the service is given, the
+# service is Type=notify, reloads with HUP and is hardened.
+U1=$top_srcdir/etc/systemd/fcgi-authd.service
+for line in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' \
+    'NoNewPrivileges=yes' 'ProtectSystem=strict'; do
+	grep -qxF "$line" "$U1" && ok "service: $line" || not_ok "service: $line" missing
+done
+expect_match "socket: group www-data, 0660" 'SocketMode=0660' \
+	"$(cat "$top_srcdir/etc/systemd/fcgi-authd.socket")"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	# verify wants the ExecStart binary where the unit says: point it at ours.
+	mkdir -p "$T/units"
+	sed "s#/usr/sbin/fcgi-authd#$FCGI_AUTHD#" "$U1" >"$T/units/fcgi-authd.service"
+	cp "$top_srcdir/etc/systemd/fcgi-authd.socket" "$T/units/"
+	out=$(cd "$T/units" && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify \
+		--man=no ./fcgi-authd.socket ./fcgi-authd.service 2>&1)
+	expect_no_match "systemd-analyze verify finds nothing wrong" \
+		'[Ii]nvalid|[Uu]nknown|[Ff]ailed to parse|[Ee]rror' "$out"
+fi
+
 finish

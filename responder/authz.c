@@ -7,6 +7,7 @@
 #include "authz.h"
 #include "basic.h"
 #include "log.h"
+#include "metrics.h"
 #include "path.h"
 #include "policy.h"
 
@@ -227,6 +228,7 @@ authz_verify(const struct authz_ctx *ctx, const struct authz_scope *sc,
     struct cache_key key;
     enum verify_result vr;
     enum gate_result gr = GATE_RUN;
+    struct timespec t0, t1;
 
     if (keyed) {
         cache_key(ctx->cache, &key, (struct bytes){p->name, strlen(p->name)},
@@ -254,7 +256,11 @@ authz_verify(const struct authz_ctx *ctx, const struct authz_scope *sc,
     case GATE_RUN:
         break;
     }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     vr = verify_password(vctx, e->kind, e->hash, pw.p, pw.n);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    metrics_hash_time((double)(t1.tv_sec - t0.tv_sec) +
+                      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     if (vr == VERIFY_OK && keyed)
         cache_insert(ctx->cache, &key, ctx->snap->generation, cache_now());
     if (ctx->gate != NULL)

@@ -16,6 +16,13 @@
 #include "throttle.h"
 #include "verify.h"
 
+/* How a denial's body is written, from the client's Accept. */
+enum response_format {
+    FORMAT_HTML,
+    FORMAT_JSON,
+    FORMAT_TEXT,
+};
+
 /* Room for Variable-REMOTE_GROUPS ("g1,g2,..."). */
 #define AUTHZ_GROUPS_MAX 1024
 
@@ -59,8 +66,9 @@ struct decision {
      * 500 here): denials to Apache go without a body.
      */
     bool no_body;
-    bool cached;          /* the password was verified from the cache */
-    unsigned retry_after; /* seconds, for 429 and 503 */
+    bool cached;                 /* the password was verified from the cache */
+    unsigned retry_after;        /* seconds, for 429 and 503 */
+    enum response_format format; /* of a denial's body */
     char groups[AUTHZ_GROUPS_MAX]; /* on 200: the user's groups, "a,b" */
     size_t groups_len;
     struct bytes client; /* REMOTE_ADDR, for the log */

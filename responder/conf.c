@@ -67,6 +67,9 @@ static const struct conf_key conf_table[] = {
     {"trusted_proxies", OFF(trusted_proxies), CONF_NETS, NULL, "ADDRS",
      "proxies in front of the web server (addresses or networks such as "
      "10.0.0.0/8): behind them the client is taken from X-Forwarded-For"},
+    {"pages_dir", OFF(pages_dir), CONF_STRING, NULL, "DIR",
+     "denial pages of your own: 401.html, 401.json, 401.txt ... (400, 401, "
+     "403, 429, 500, 503); missing ones keep the built-in pages"},
     {"user", OFF(user), CONF_STRING, NULL, "USER",
      "started as root, switch to this user (and its group) once the socket "
      "is open; the files must be readable by it"},
@@ -339,6 +342,7 @@ conf_free(struct conf *c)
     free(c->socket_group);
     free(c->trusted_proxies);
     free(c->user);
+    free(c->pages_dir);
     for (size_t i = 0; i < c->nprofiles; i++) {
         struct conf_profile *p = &c->profiles[i];
 

@@ -47,6 +47,7 @@ struct conf {
     unsigned throttle_size;
     char *trusted_proxies; /* addresses/networks whose X-Forwarded-For counts */
     char *user;            /* switch to this user once the socket is open */
+    char *pages_dir;       /* the admin's denial pages (STATUS.html ...) */
     bool allow_root;       /* serve as root without switching */
     unsigned socket_mode;  /* unix socket permissions */
     char *socket_group;    /* unix socket group, or NULL */

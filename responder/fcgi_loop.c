@@ -19,6 +19,7 @@
 #include "fcgi_loop.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "request.h"
 #include "response.h"
 
@@ -236,6 +237,59 @@ loop_debug_params(char *const *envp)
     log_msg(LOGL_DEBUG, "parameters: %s", names);
 }
 
+/*
+ * AUTH_ENDPOINT=metrics|health: a page instead of a decision. Only where a
+ * 200 cannot be taken for "allow": the RESPONDER role (nginx), in a
+ * location the client asked for itself, so DOCUMENT_URI is the path of
+ * REQUEST_URI; in an auth_request subrequest they differ, and the answer is
+ * a 500. Returns false when the request is not for an endpoint.
+ */
+static bool
+loop_endpoint(const struct authz_ctx *ctx, const struct request *r,
+              const struct sink *out)
+{
+    struct bytes ep = r->auth_endpoint, path = r->request_uri;
+    const char *q;
+    char *buf;
+    size_t n;
+
+    if (!r->has_auth_endpoint)
+        return false;
+    if (path.p != NULL && (q = memchr(path.p, '?', path.n)) != NULL)
+        path.n = (size_t)(q - path.p);
+    if (r->role != ROLE_RESPONDER || !r->has_document_uri ||
+        !r->has_request_uri || path.n != r->document_uri.n ||
+        memcmp(path.p, r->document_uri.p, path.n) != 0) {
+        log_msg(LOGL_ERROR,
+                "AUTH_ENDPOINT in a request that is not a plain RESPONDER "
+                "request for its own location (an auth_request or "
+                "authorizer location?): refused");
+        response_page(500, "text/plain", "misrouted\n", 10, out);
+        return true;
+    }
+    if (util_bytes_ieq(ep, "health")) {
+        bool up = ctx->snap != NULL && ctx->snap->nprofiles > 0;
+
+        response_page(up ? 200 : 503, "text/plain", up ? "ok\n" : "down\n",
+                      up ? 3 : 5, out);
+        return true;
+    }
+    if (!util_bytes_ieq(ep, "metrics")) {
+        log_msg(LOGL_ERROR, "AUTH_ENDPOINT: expected metrics or health");
+        response_page(500, "text/plain", "unknown endpoint\n", 17, out);
+        return true;
+    }
+    buf = malloc(64 * 1024);
+    n = buf != NULL ? metrics_render(buf, 64 * 1024, ctx) : 0;
+    if (n == 0)
+        response_page(500, "text/plain", "metrics failed\n", 15, out);
+    else
+        response_page(200, "text/plain; version=0.0.4; charset=utf-8", buf, n,
+                      out);
+    free(buf);
+    return true;
+}
+
 /* Decide on one request and write the answer to out. */
 static void
 loop_answer(const struct authz_ctx *ctx, struct verify_ctx *vctx,
@@ -247,7 +301,11 @@ loop_answer(const struct authz_ctx *ctx, struct verify_ctx *vctx,
     if (log_enabled(LOGL_DEBUG))
         loop_debug_params(envp);
     request_parse(&r, envp);
+    if (loop_endpoint(ctx, &r, out))
+        return;
     authz_decide(ctx, &r, vctx, &d);
+    metrics_decision(d.status, d.reason);
+    d.format = response_pick_format(r.accept);
     authz_log(&d);
     if (response_write(&d, out) < 0)
         log_msg(LOGL_DEBUG, "could not write the answer: peer gone");

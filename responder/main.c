@@ -24,6 +24,8 @@
 #include "throttle.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
+#include "response.h"
 #include "verify.h"
 
 extern char **environ;
@@ -369,6 +371,7 @@ main_tick(void *arg, bool hup)
     listen_notify("RELOADING=1");
     next = snapshot_reload(r->conf, log_diag, NULL);
     listen_notify("READY=1");
+    metrics_reload(next != NULL);
     if (next == NULL) {
         if (sig != r->failed || hup)
             log_msg(LOGL_ERROR, "reload failed: still serving the last good "
@@ -452,6 +455,14 @@ main(int argc, char **argv)
         main_describe(stdout, snap);
         status = 0;
         goto done;
+    }
+    if (conf.pages_dir != NULL) {
+        char err[512];
+
+        if (response_load_pages(conf.pages_dir, err, sizeof err) < 0) {
+            log_msg(LOGL_ERROR, "pages_dir: %s", err);
+            goto done;
+        }
     }
     if (verify_dummy_init() < 0) {
         log_msg(LOGL_ERROR, "cannot make the dummy hash (libxcrypt)");

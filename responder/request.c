@@ -23,6 +23,8 @@ static const struct request_field request_fields[] = {
     FIELD("AUTH_PROFILE", auth_profile, has_auth_profile),
     FIELD("AUTH_REALM", auth_realm, has_auth_realm),
     FIELD("AUTH_REQUIRE", auth_require, has_auth_require),
+    FIELD("AUTH_ENDPOINT", auth_endpoint, has_auth_endpoint),
+    FIELD("DOCUMENT_URI", document_uri, has_document_uri),
 };
 #undef FIELD
 #define REQUEST_NFIELDS (sizeof request_fields / sizeof request_fields[0])
@@ -102,6 +104,10 @@ request_parse(struct request *r, char *const *envp)
             /* Servers that see the header twice may send it twice. */
             if (r->authorization_count++ == 0)
                 r->authorization = v;
+        } else if (request_name_is(kv, namelen, "HTTP_ACCEPT")) {
+            if (r->accept.p == NULL && v.n <= REQUEST_VALUE_MAX)
+                r->accept = v;
+            continue;
         } else if (request_name_is(kv, namelen, "HTTP_X_FORWARDED_FOR")) {
             if (r->x_forwarded_for_count++ == 0)
                 r->x_forwarded_for = v;

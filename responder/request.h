@@ -50,8 +50,15 @@ struct request {
     bool has_auth_profile;
     bool has_auth_realm;
     bool has_auth_require;
+    /* AUTH_ENDPOINT (admin-set): "metrics" or "health" instead of a
+     * decision; DOCUMENT_URI to check the location is not an auth one. */
+    struct bytes auth_endpoint;
+    struct bytes document_uri;
+    bool has_auth_endpoint;
+    bool has_document_uri;
     /* HTTP_X_FORWARDED_FOR, client-supplied: read only behind a trusted
      * proxy (see proxy.h), and not at all when it came more than once. */
+    struct bytes accept; /* HTTP_ACCEPT: only picks a denial's format */
     struct bytes x_forwarded_for;
     unsigned x_forwarded_for_count;
     /* A value longer than REQUEST_VALUE_MAX or otherwise unusable. */

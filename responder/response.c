@@ -1,9 +1,12 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "conf.h"
+#include "file.h"
 #include "response.h"
 
 /* Room for the realm quoted: every byte may need a backslash. */
@@ -58,28 +61,192 @@ response_reason_phrase(int status)
     }
 }
 
-static const char *
-response_body(int status)
+/* What a person is told, per status: title and what to do. */
+static const struct {
+    int status;
+    const char *title;
+    const char *detail;
+} response_texts[] = {
+    {400, "Bad request",
+     "The sign-in details your browser sent could not be read. Close the "
+     "browser window and sign in again."},
+    {401, "Sign-in required",
+     "This page needs a user name and password. If you gave them, they "
+     "were not accepted: check them and try again, or ask the site's "
+     "administrator."},
+    {403, "Not allowed here",
+     "You are signed in, but your account may not open this page. Ask the "
+     "site's administrator if you need it."},
+    {429, "Too many failed sign-ins",
+     "Sign-in is paused for a while after too many failed attempts. Wait "
+     "a few minutes before trying again."},
+    {500, "Sign-in is not working",
+     "The sign-in service had a problem. Please try again later, or tell "
+     "the site's administrator."},
+    {503, "Too busy to check",
+     "Too many sign-ins are being checked right now. Please try again in a "
+     "moment."},
+};
+
+/* Pages the admin put in pages_dir, per status and format (owned). */
+static struct {
+    int status;
+    enum response_format format;
+    char *body;
+    size_t len;
+} response_pages[32];
+static size_t response_npages;
+
+static const char *const response_exts[] = {
+    [FORMAT_HTML] = "html", [FORMAT_JSON] = "json", [FORMAT_TEXT] = "txt"};
+static const char *const response_types[] = {
+    [FORMAT_HTML] = "text/html; charset=utf-8",
+    [FORMAT_JSON] = "application/problem+json",
+    [FORMAT_TEXT] = "text/plain; charset=utf-8"};
+
+int
+response_load_pages(const char *dir, char *err, size_t errlen)
 {
-    switch (status) {
-    case 400:
-        return "Bad request: the credentials sent (the Authorization "
-               "header) could not be read as Basic credentials.\n";
-    case 401:
-        return "Authentication required: this page needs a user name and "
-               "password. If you gave them, they were not accepted.\n";
-    case 403:
-        return "Forbidden: you are signed in, but not allowed here.\n";
-    case 429:
-        return "Too many failed sign-ins: please wait before trying "
-               "again.\n";
-    case 503:
-        return "Too many sign-ins are being checked right now. Please try "
-               "again in a moment.\n";
-    default:
-        return "The authentication service failed. Please try again later, "
-               "or tell the site's administrator.\n";
+    for (size_t i = 0; i < sizeof response_texts / sizeof response_texts[0];
+         i++) {
+        for (int f = FORMAT_HTML; f <= FORMAT_TEXT; f++) {
+            char path[4096], ferr[256];
+            size_t len = 0;
+            char *body;
+
+            snprintf(path, sizeof path, "%s/%d.%s", dir,
+                     response_texts[i].status, response_exts[f]);
+            if (access(path, F_OK) != 0)
+                continue;
+            body = file_read(path, 64 * 1024, &len, NULL, ferr, sizeof ferr);
+            if (body == NULL) {
+                snprintf(err, errlen, "%s: %s", path, ferr);
+                return -1;
+            }
+            if (response_npages ==
+                sizeof response_pages / sizeof response_pages[0]) {
+                free(body);
+                continue;
+            }
+            response_pages[response_npages].status = response_texts[i].status;
+            response_pages[response_npages].format = (enum response_format)f;
+            response_pages[response_npages].body = body;
+            response_pages[response_npages].len = len;
+            response_npages++;
+        }
     }
+    return 0;
+}
+
+enum response_format
+response_pick_format(struct bytes accept)
+{
+    double html = -1, json = -1, text = -1, any = -1;
+    size_t i = 0;
+
+    /* RFC 9110 12.5.1: "type/sub;q=0.5, ..."; an absent header is HTML. */
+    if (accept.n == 0)
+        return FORMAT_HTML;
+    while (i < accept.n) {
+        size_t start = i, end, semi;
+        double q = 1;
+        struct bytes t;
+
+        while (i < accept.n && accept.p[i] != ',')
+            i++;
+        end = i++;
+        while (start < end &&
+               (accept.p[start] == ' ' || accept.p[start] == '\t'))
+            start++;
+        for (semi = start; semi < end && accept.p[semi] != ';'; semi++)
+            ;
+        t = (struct bytes){accept.p + start, semi - start};
+        while (t.n > 0 && (t.p[t.n - 1] == ' ' || t.p[t.n - 1] == '\t'))
+            t.n--;
+        for (size_t k = semi; k + 2 < end; k++) {
+            if ((accept.p[k] == 'q' || accept.p[k] == 'Q') &&
+                accept.p[k + 1] == '=') {
+                char num[8] = "";
+                size_t m = 0;
+
+                for (size_t j = k + 2;
+                     j < end && m < sizeof num - 1 &&
+                     ((accept.p[j] >= '0' && accept.p[j] <= '9') ||
+                      accept.p[j] == '.');
+                     j++)
+                    num[m++] = accept.p[j];
+                q = strtod(num, NULL);
+                break;
+            }
+        }
+        if (util_bytes_ieq(t, "text/html") && q > html)
+            html = q;
+        else if ((util_bytes_ieq(t, "application/json") ||
+                  util_bytes_ieq(t, "application/problem+json")) &&
+                 q > json)
+            json = q;
+        else if (util_bytes_ieq(t, "text/plain") && q > text)
+            text = q;
+        else if ((util_bytes_ieq(t, "*/*") || util_bytes_ieq(t, "text/*")) &&
+                 q > any)
+            any = q;
+    }
+    if (json > 0 && json > html && json >= text)
+        return FORMAT_JSON;
+    if (html > 0 || (any > 0 && text <= 0))
+        return FORMAT_HTML;
+    if (text > 0)
+        return FORMAT_TEXT;
+    return FORMAT_HTML;
+}
+
+/* The body for status in format: the admin's page, else ours. */
+static size_t
+response_body(int status, enum response_format format, char *buf, size_t cap,
+              const char **page)
+{
+    const char *title = "Error", *detail = "";
+    int n;
+
+    *page = NULL;
+    for (size_t i = 0; i < response_npages; i++) {
+        if (response_pages[i].status == status &&
+            response_pages[i].format == format) {
+            *page = response_pages[i].body;
+            return response_pages[i].len;
+        }
+    }
+    for (size_t i = 0; i < sizeof response_texts / sizeof response_texts[0];
+         i++) {
+        if (response_texts[i].status == status) {
+            title = response_texts[i].title;
+            detail = response_texts[i].detail;
+        }
+    }
+    switch (format) {
+    case FORMAT_JSON:
+        /* RFC 9457; our texts hold no '"' or '\\' to escape. */
+        n = snprintf(buf, cap,
+                     "{\"type\":\"about:blank\",\"title\":\"%s\",\"status\":%d,"
+                     "\"detail\":\"%s\"}\n",
+                     title, status, detail);
+        break;
+    case FORMAT_TEXT:
+        n = snprintf(buf, cap, "%s\n\n%s\n", title, detail);
+        break;
+    case FORMAT_HTML:
+    default:
+        n = snprintf(buf, cap,
+                     "<!doctype html>\n<html lang=\"en\"><head><meta "
+                     "charset=\"utf-8\"><title>%d %s</title>"
+                     "<meta name=\"viewport\" content=\"width=device-width\">"
+                     "</head>\n<body style=\"font-family:sans-serif;max-width:"
+                     "36em;margin:4em auto;padding:0 1em\">\n<h1>%s</h1>\n"
+                     "<p>%s</p>\n</body></html>\n",
+                     status, title, title, detail);
+        break;
+    }
+    return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
 }
 
 /* The one path that answers 200, guarded by everything that makes one. */
@@ -102,11 +269,17 @@ response_allow(const struct decision *d, char *buf, size_t cap)
                     d->user, groups);
 }
 
+/*
+ * The header of a denial in buf; *body and *blen the page after it (NULL, 0:
+ * none). Returns the header length or -1.
+ */
 static int
-response_deny(const struct decision *d, int status, char *buf, size_t cap)
+response_deny(const struct decision *d, int status, char *buf, size_t cap,
+              char *bodybuf, size_t bodycap, const char **body, size_t *blen)
 {
     char realm[RESPONSE_REALM_QUOTED];
     char challenge[sizeof realm + 64] = "";
+    enum response_format f = d->format;
 
     if (status == 503 || status == 429)
         snprintf(challenge, sizeof challenge, "Retry-After: %u\r\n",
@@ -119,21 +292,29 @@ response_deny(const struct decision *d, int status, char *buf, size_t cap)
                  "WWW-Authenticate: Basic realm=%s, charset=\"UTF-8\"\r\n",
                  realm);
     }
+    *body = NULL;
+    *blen = 0;
+    if (!d->no_body) {
+        *blen = response_body(status, f, bodybuf, bodycap, body);
+        if (*body == NULL)
+            *body = bodybuf;
+    }
     return snprintf(buf, cap,
                     "Status: %d %s\r\n"
                     "%s"
                     "Cache-Control: no-store\r\n"
-                    "Content-Type: text/plain; charset=utf-8\r\n"
-                    "\r\n"
-                    "%s",
+                    "Content-Type: %s\r\n"
+                    "\r\n",
                     status, response_reason_phrase(status), challenge,
-                    d->no_body ? "" : response_body(status));
+                    response_types[f]);
 }
 
 int
 response_write(const struct decision *d, const struct sink *out)
 {
-    char buf[2048 + AUTHZ_GROUPS_MAX];
+    char buf[2048 + AUTHZ_GROUPS_MAX], bodybuf[2048];
+    const char *body = NULL;
+    size_t blen = 0;
     int n;
 
     /*
@@ -145,13 +326,36 @@ response_write(const struct decision *d, const struct sink *out)
         n = response_allow(d, buf, sizeof buf);
     else if (d->status == 400 || d->status == 401 || d->status == 403 ||
              d->status == 429 || d->status == 503)
-        n = response_deny(d, d->status, buf, sizeof buf);
+        n = response_deny(d, d->status, buf, sizeof buf, bodybuf,
+                          sizeof bodybuf, &body, &blen);
     else
         n = -1;
     /* Anything else, or a rendering failure, fails closed. */
     if (n < 0 || (size_t)n >= sizeof buf)
-        n = response_deny(d, 500, buf, sizeof buf);
+        n = response_deny(d, 500, buf, sizeof buf, bodybuf, sizeof bodybuf,
+                          &body, &blen);
     if (n < 0 || (size_t)n >= sizeof buf)
         return -1;
-    return out->write(out->ctx, buf, (size_t)n);
+    if (out->write(out->ctx, buf, (size_t)n) < 0)
+        return -1;
+    return blen > 0 ? out->write(out->ctx, body, blen) : 0;
+}
+
+int
+response_page(int status, const char *content_type, const char *body,
+              size_t len, const struct sink *out)
+{
+    char head[256];
+    int n;
+
+    /* Never a 2xx from here for an authorizer: callers check the role. */
+    n = snprintf(head, sizeof head,
+                 "Status: %d %s\r\nCache-Control: no-store\r\n"
+                 "Content-Type: %s\r\n\r\n",
+                 status, status == 200 ? "OK" : response_reason_phrase(status),
+                 content_type);
+    if (n < 0 || (size_t)n >= sizeof head ||
+        out->write(out->ctx, head, (size_t)n) < 0)
+        return -1;
+    return len > 0 ? out->write(out->ctx, body, len) : 0;
 }

@@ -24,6 +24,28 @@ struct sink {
 int response_write(const struct decision *d, const struct sink *out);
 
 /*
+ * The format of a denial's body from the client's Accept header (only ever
+ * a choice of presentation): HTML by default, RFC 9457 problem+json when
+ * JSON is preferred, plain text when only text/plain is acceptable.
+ */
+enum response_format response_pick_format(struct bytes accept);
+
+/*
+ * Replace the built-in denial bodies with the admin's files in dir:
+ * STATUS.html, STATUS.json, STATUS.txt (STATUS: 400, 401, 403, 429, 500,
+ * 503), each at most 64 KiB; missing files keep ours. At start-up, before
+ * serving. Returns 0, or -1 with a message in err.
+ */
+int response_load_pages(const char *dir, char *err, size_t errlen);
+
+/*
+ * A plain page (metrics, health) in the RESPONDER role only: status,
+ * Content-Type and body, no Variable-* headers. Returns 0 or -1.
+ */
+int response_page(int status, const char *content_type, const char *body,
+                  size_t len, const struct sink *out);
+
+/*
  * Quote realm as an RFC 9110 quoted-string ('"' and '\' escaped) into dst
  * (capacity cap). Returns the length written, or -1 if it does not fit.
  */

@@ -46,7 +46,7 @@ expect_match "Status first on 401" '^Status: 401' "$(printf '%s\n' "$out" | head
 expect_match "escaped realm in the challenge" \
 	'^WWW-Authenticate: Basic realm="Direct \\"test\\"", charset="UTF-8"$' "$out"
 expect_match "no-store on 401" '^Cache-Control: no-store$' "$out"
-expect_match "a body explains the 401" 'Authentication required' "$out"
+expect_match "a body explains the 401" 'Sign-in required' "$out"
 expect_no_match "no identity on 401" '^Variable-' "$out"
 
 bad="HTTP_AUTHORIZATION=Basic %%%%"

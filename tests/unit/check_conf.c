@@ -85,6 +85,8 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
         snprintf(buf, cap, "%u", c->log_rate);
         return buf;
     }
+    if (strcmp(key, "pages_dir") == 0)
+        return c->pages_dir ? c->pages_dir : "(null)";
     if (strcmp(key, "user") == 0)
         return c->user ? c->user : "(null)";
     if (strcmp(key, "allow_root") == 0)

@@ -1,0 +1,174 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "metrics.h"
+
+#define METRICS_REASONS (REASON_THROTTLED + 1)
+
+/* Statuses we answer with, as indexes. */
+static const int metrics_statuses[] = {200, 400, 401, 403, 429, 500, 503};
+#define METRICS_STATUSES (sizeof metrics_statuses / sizeof metrics_statuses[0])
+
+static unsigned long long metrics_decisions[METRICS_STATUSES][METRICS_REASONS];
+
+/* Hash time buckets, seconds (Prometheus "le"). */
+static const double metrics_bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05,
+                                        0.1,   0.25,  0.5,  1,     2.5};
+#define METRICS_BUCKETS (sizeof metrics_bounds / sizeof metrics_bounds[0])
+static unsigned long long metrics_hash_buckets[METRICS_BUCKETS + 1];
+static unsigned long long metrics_hash_count;
+static unsigned long long metrics_hash_micros; /* sum, in microseconds */
+static unsigned long long metrics_reloads, metrics_reload_failures;
+
+void
+metrics_decision(int status, enum authz_reason reason)
+{
+    for (size_t i = 0; i < METRICS_STATUSES; i++) {
+        if (metrics_statuses[i] == status &&
+            (unsigned)reason < METRICS_REASONS) {
+            __atomic_add_fetch(&metrics_decisions[i][reason], 1,
+                               __ATOMIC_RELAXED);
+            return;
+        }
+    }
+}
+
+void
+metrics_hash_time(double seconds)
+{
+    size_t b = 0;
+
+    while (b < METRICS_BUCKETS && seconds > metrics_bounds[b])
+        b++;
+    __atomic_add_fetch(&metrics_hash_buckets[b], 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&metrics_hash_count, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&metrics_hash_micros,
+                       (unsigned long long)(seconds * 1e6), __ATOMIC_RELAXED);
+}
+
+void
+metrics_reload(bool ok)
+{
+    __atomic_add_fetch(ok ? &metrics_reloads : &metrics_reload_failures, 1,
+                       __ATOMIC_RELAXED);
+}
+
+static unsigned long long
+metrics_load(const unsigned long long *p)
+{
+    return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* Append to buf; false once it no longer fits. */
+static bool metrics_put(char *buf, size_t cap, size_t *len, const char *fmt,
+                        ...) __attribute__((format(printf, 4, 5)));
+
+static bool
+metrics_put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (*len >= cap)
+        return false;
+    va_start(ap, fmt);
+    n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *len) {
+        *len = cap;
+        return false;
+    }
+    *len += (size_t)n;
+    return true;
+}
+
+size_t
+metrics_render(char *buf, size_t cap, const struct authz_ctx *ctx)
+{
+    struct cache_stats cs;
+    struct gate_stats gs = {0, 0, 0};
+    struct throttle_stats ts;
+    unsigned long long cum = 0;
+    size_t len = 0;
+
+    cache_get_stats(ctx->cache, &cs);
+    if (ctx->gate != NULL)
+        gate_get_stats(ctx->gate, &gs);
+    throttle_get_stats(ctx->throttle, &ts);
+
+    metrics_put(buf, cap, &len,
+                "# HELP fcgi_authd_build_info Version of fcgi-authd.\n"
+                "# TYPE fcgi_authd_build_info gauge\n"
+                "fcgi_authd_build_info{version=\"%s\"} 1\n"
+                "# HELP fcgi_authd_decisions_total Answers, by status and "
+                "reason.\n"
+                "# TYPE fcgi_authd_decisions_total counter\n",
+                PACKAGE_VERSION);
+    for (size_t i = 0; i < METRICS_STATUSES; i++)
+        for (size_t r = 0; r < METRICS_REASONS; r++) {
+            unsigned long long v = metrics_load(&metrics_decisions[i][r]);
+
+            if (v > 0)
+                metrics_put(buf, cap, &len,
+                            "fcgi_authd_decisions_total{status=\"%d\","
+                            "reason=\"%s\"} %llu\n",
+                            metrics_statuses[i],
+                            authz_reason_name((enum authz_reason)r), v);
+        }
+    metrics_put(
+        buf, cap, &len,
+        "# HELP fcgi_authd_cache_lookups_total Verification cache lookups.\n"
+        "# TYPE fcgi_authd_cache_lookups_total counter\n"
+        "fcgi_authd_cache_lookups_total{result=\"hit\"} %llu\n"
+        "fcgi_authd_cache_lookups_total{result=\"miss\"} %llu\n"
+        "# HELP fcgi_authd_cache_evictions_total Live entries pushed out.\n"
+        "# TYPE fcgi_authd_cache_evictions_total counter\n"
+        "fcgi_authd_cache_evictions_total %llu\n"
+        "# HELP fcgi_authd_cache_entries Entries held.\n"
+        "# TYPE fcgi_authd_cache_entries gauge\n"
+        "fcgi_authd_cache_entries %zu\n"
+        "# HELP fcgi_authd_hashes_total Password hashes: run, shared by an "
+        "identical one in flight, refused as too busy.\n"
+        "# TYPE fcgi_authd_hashes_total counter\n"
+        "fcgi_authd_hashes_total{outcome=\"run\"} %llu\n"
+        "fcgi_authd_hashes_total{outcome=\"joined\"} %llu\n"
+        "fcgi_authd_hashes_total{outcome=\"busy\"} %llu\n"
+        "# HELP fcgi_authd_hash_seconds Time of one password hash.\n"
+        "# TYPE fcgi_authd_hash_seconds histogram\n",
+        (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+        (unsigned long long)cs.evictions, cs.entries, gs.runs, gs.joined,
+        gs.busy);
+    for (size_t b = 0; b < METRICS_BUCKETS; b++) {
+        cum += metrics_load(&metrics_hash_buckets[b]);
+        metrics_put(buf, cap, &len,
+                    "fcgi_authd_hash_seconds_bucket{le=\"%g\"} %llu\n",
+                    metrics_bounds[b], cum);
+    }
+    cum += metrics_load(&metrics_hash_buckets[METRICS_BUCKETS]);
+    metrics_put(
+        buf, cap, &len,
+        "fcgi_authd_hash_seconds_bucket{le=\"+Inf\"} %llu\n"
+        "fcgi_authd_hash_seconds_sum %.6f\n"
+        "fcgi_authd_hash_seconds_count %llu\n"
+        "# HELP fcgi_authd_bans_total Regulation bans.\n"
+        "# TYPE fcgi_authd_bans_total counter\n"
+        "fcgi_authd_bans_total{kind=\"address\"} %llu\n"
+        "fcgi_authd_bans_total{kind=\"account\"} %llu\n"
+        "# HELP fcgi_authd_throttled_total Attempts refused while "
+        "banned.\n"
+        "# TYPE fcgi_authd_throttled_total counter\n"
+        "fcgi_authd_throttled_total %llu\n"
+        "# HELP fcgi_authd_reloads_total Reloads of the user and "
+        "group files.\n"
+        "# TYPE fcgi_authd_reloads_total counter\n"
+        "fcgi_authd_reloads_total{result=\"ok\"} %llu\n"
+        "fcgi_authd_reloads_total{result=\"failed\"} %llu\n",
+        cum, (double)metrics_load(&metrics_hash_micros) / 1e6,
+        metrics_load(&metrics_hash_count), (unsigned long long)ts.addr_bans,
+        (unsigned long long)ts.user_bans, (unsigned long long)ts.refused,
+        metrics_load(&metrics_reloads), metrics_load(&metrics_reload_failures));
+    return len < cap ? len : 0;
+}

@@ -1,0 +1,30 @@
+/*
+ * metrics: counters for the Prometheus text exposition, and the page that
+ * shows them. Counting is lock-free (atomic adds); rendering reads them.
+ */
+#ifndef FCGI_AUTHD_METRICS_H
+#define FCGI_AUTHD_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "authz.h"
+
+/* One decision answered with status for reason. */
+void metrics_decision(int status, enum authz_reason reason);
+
+/* One password hash took seconds. */
+void metrics_hash_time(double seconds);
+
+/* A reload of the files: succeeded or kept the last good ones. */
+void metrics_reload(bool ok);
+
+/*
+ * The text exposition (version 0.0.4) into buf: decisions by status and
+ * reason, cache hits/misses/inserts/evictions, hashes run/joined/refused,
+ * the hash time histogram, regulation bans, reloads, build info. Returns
+ * the length, or 0 when it does not fit.
+ */
+size_t metrics_render(char *buf, size_t cap, const struct authz_ctx *ctx);
+
+#endif

@@ -283,6 +283,13 @@ done:
     util_wipe(&key, sizeof key);
 }
 
+/* The address regulation counts: none when the client is unknown. */
+static struct bytes
+authz_regulated(const struct decision *d)
+{
+    return d->client_known ? d->client : BYTES_NULL;
+}
+
 /*
  * Too many failures from this address or for this account: refused
  * without hashing. 429 with Retry-After where the status reaches the
@@ -305,7 +312,7 @@ authz_count(const struct authz_ctx *ctx, const struct authz_scope *sc,
     if (d->status == 200 || d->status == 403)
         throttle_success(ctx->throttle, profile, cred->user);
     else if (d->status == 401)
-        throttle_fail(ctx->throttle, d->client, profile, cred->user,
+        throttle_fail(ctx->throttle, authz_regulated(d), profile, cred->user,
                       cache_now());
 }
 
@@ -456,12 +463,23 @@ authz_decide(const struct authz_ctx *ctx, const struct request *r,
     d->reason = REASON_INTERNAL;
     d->role = r->role;
     d->no_body = r->apache != APACHE_NONE;
-    /* Behind trusted proxies, the client is who the nearest one saw. */
-    d->client =
-        r->x_forwarded_for_count == 1 &&
-                r->x_forwarded_for.n <= REQUEST_VALUE_MAX
-            ? proxies_client(ctx->proxies, r->remote_addr, r->x_forwarded_for)
-            : r->remote_addr;
+    /*
+     * Behind trusted proxies, the client is who the nearest one saw; when
+     * that cannot be told (no usable X-Forwarded-For, or two of them),
+     * the proxy is logged but not regulated by address: banning it would
+     * lock out everyone behind it, at the asking of one client.
+     */
+    d->client = r->remote_addr;
+    d->client_known = true;
+    if (proxies_contains(ctx->proxies, r->remote_addr)) {
+        d->client_known = false;
+        if (r->x_forwarded_for_count == 1 &&
+            r->x_forwarded_for.n <= REQUEST_VALUE_MAX) {
+            d->client = proxies_client(ctx->proxies, r->remote_addr,
+                                       r->x_forwarded_for);
+            d->client_known = d->client.p != r->remote_addr.p;
+        }
+    }
     d->uri = r->request_uri;
 
     if (r->role == ROLE_OTHER || r->apache == APACHE_UNKNOWN) {
@@ -487,11 +505,19 @@ authz_decide(const struct authz_ctx *ctx, const struct request *r,
     case BASIC_OTHER:
         authz_deny(d, 401, REASON_NO_CREDENTIALS);
         break;
-    case BASIC_MALFORMED:
+    case BASIC_MALFORMED: {
+        unsigned retry = 0;
+
+        if (throttle_check(ctx->throttle, authz_regulated(d), BYTES_NULL,
+                           BYTES_NULL, cache_now(), &retry) != THROTTLE_PASS) {
+            authz_throttled(d, retry);
+            break;
+        }
         authz_malformed(d);
-        throttle_fail(ctx->throttle, d->client, BYTES_NULL, BYTES_NULL,
+        throttle_fail(ctx->throttle, authz_regulated(d), BYTES_NULL, BYTES_NULL,
                       cache_now());
         break;
+    }
     case BASIC_OK:
         authz_claim(d, cred.user);
         authz_check(ctx, &sc, r, vctx, &cred, d);

@@ -72,6 +72,8 @@ struct decision {
     char groups[AUTHZ_GROUPS_MAX]; /* on 200: the user's groups, "a,b" */
     size_t groups_len;
     struct bytes client; /* REMOTE_ADDR, for the log */
+    bool client_known;   /* false behind a proxy whose X-Forwarded-For is
+                          * unusable: then no address regulation */
     struct bytes uri;    /* REQUEST_URI, for the log */
 };
 

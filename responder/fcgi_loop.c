@@ -79,6 +79,19 @@ loop_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Give connection c to the watchdog until its request has arrived. */
+static void
+loop_watch(struct worker *w, int c)
+{
+    pthread_mutex_lock(&w->lock);
+    if (w->watch_fd >= 0)
+        close(w->watch_fd);
+    w->watch_fd = fcntl(c, F_DUPFD_CLOEXEC, 0);
+    w->state = CONN_READING;
+    w->since_ms = loop_now_ms();
+    pthread_mutex_unlock(&w->lock);
+}
+
 /*
  * libfcgi's FCGX_Accept_r accepts and then reads every parameter with no
  * time limit, so one silent connection per worker would stop all
@@ -122,15 +135,8 @@ accept(int fd, struct sockaddr *addr, socklen_t *len)
         close(c);
         __atomic_add_fetch(&loop_silent, 1, __ATOMIC_RELAXED);
     }
-    if (w != NULL) {
-        pthread_mutex_lock(&w->lock);
-        if (w->watch_fd >= 0)
-            close(w->watch_fd);
-        w->watch_fd = fcntl(c, F_DUPFD_CLOEXEC, 0);
-        w->state = CONN_READING;
-        w->since_ms = loop_now_ms();
-        pthread_mutex_unlock(&w->lock);
-    }
+    if (w != NULL)
+        loop_watch(w, c);
     return c;
 }
 
@@ -338,7 +344,15 @@ loop_worker(void *arg)
     loop_self = w;
     while (!loop_stop_requested()) {
         struct sink out;
-        int rc = FCGX_Accept_r(&req);
+        int rc;
+
+        /*
+         * A connection kept open (FCGI_KEEP_CONN) is read again without an
+         * accept(): watch it for the next request too.
+         */
+        if (req.ipcFd >= 0 && loop_first_byte_ms > 0)
+            loop_watch(w, req.ipcFd);
+        rc = FCGX_Accept_r(&req);
 
         loop_unwatch(w, rc < 0 ? CONN_IDLE : CONN_HANDLING);
         if (rc < 0) {

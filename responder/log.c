@@ -198,6 +198,21 @@ log_set_rate(unsigned per_second)
     pthread_mutex_unlock(&log_rate_lock);
 }
 
+void
+log_flush_dropped(void)
+{
+    unsigned long long dropped;
+
+    pthread_mutex_lock(&log_rate_lock);
+    dropped = log_dropped;
+    log_dropped = 0;
+    pthread_mutex_unlock(&log_rate_lock);
+    if (dropped > 0)
+        log_msg(LOGL_WARN, "%llu decision lines not logged (more than %u a "
+                           "second)",
+                dropped, log_rate);
+}
+
 bool
 log_decision_allowed(void)
 {

@@ -31,6 +31,9 @@ void log_set_rate(unsigned per_second);
 /* Whether a decision line may be written now (counts the ones dropped). */
 bool log_decision_allowed(void);
 
+/* Say how many decision lines were dropped since the last said (at exit). */
+void log_flush_dropped(void);
+
 /* True when messages of this level are written. */
 bool log_enabled(enum log_level level);
 

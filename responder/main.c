@@ -281,6 +281,7 @@ main_report(const struct authz_ctx *ctx)
     struct gate_stats gs;
     struct throttle_stats ts;
 
+    log_flush_dropped();
     cache_get_stats(ctx->cache, &cs);
     gate_get_stats(ctx->gate, &gs);
     throttle_get_stats(ctx->throttle, &ts);
@@ -298,9 +299,28 @@ main_report(const struct authz_ctx *ctx)
 }
 
 /*
+ * Before the socket is opened: the user to switch to exists, and serving
+ * as root is either avoided or allowed. Returns 0 or -1 (said why).
+ */
+static int
+main_root_check(const struct conf *conf)
+{
+    if (conf->user != NULL && getpwnam(conf->user) == NULL) {
+        log_msg(LOGL_ERROR, "user: no user '%s'", conf->user);
+        return -1;
+    }
+    if (geteuid() == 0 && conf->user == NULL && !conf->allow_root) {
+        log_msg(LOGL_ERROR,
+                "refusing to serve as root: set user = NAME (switched to "
+                "once the socket is open) or allow_root = yes");
+        return -1;
+    }
+    return 0;
+}
+
+/*
  * Started as root: switch to conf->user (its uid, primary group and no
- * others) now that the socket is open, or refuse to serve as root unless
- * allow_root says so. Returns 0 or -1.
+ * others) now that the socket is open. Returns 0 or -1.
  */
 static int
 main_drop_root(const struct conf *conf)
@@ -308,16 +328,8 @@ main_drop_root(const struct conf *conf)
     struct passwd *pw;
     gid_t gid;
 
-    if (geteuid() != 0)
+    if (geteuid() != 0 || conf->user == NULL)
         return 0;
-    if (conf->user == NULL) {
-        if (conf->allow_root)
-            return 0;
-        log_msg(LOGL_ERROR,
-                "refusing to serve as root: set user = NAME (switched to "
-                "once the socket is open) or allow_root = yes");
-        return -1;
-    }
     pw = getpwnam(conf->user);
     if (pw == NULL) {
         log_msg(LOGL_ERROR, "user: no user '%s'", conf->user);
@@ -452,6 +464,10 @@ main(int argc, char **argv)
             log_msg(LOGL_ERROR, "%s", err);
             goto done;
         }
+        if (conf.user != NULL && getpwnam(conf.user) == NULL) {
+            log_msg(LOGL_ERROR, "user: no user '%s'", conf.user);
+            goto done;
+        }
         main_describe(stdout, snap);
         status = 0;
         goto done;
@@ -483,6 +499,9 @@ main(int argc, char **argv)
     }
     ctx.snap = snap;
 
+    /* CGI mode is no server: the root rules apply to serving only. */
+    if (getenv("GATEWAY_INTERFACE") == NULL && main_root_check(&conf) < 0)
+        goto done;
     fd = main_socket(&conf);
     if (fd == -2 && getenv("GATEWAY_INTERFACE") != NULL) {
         status = fcgi_loop_cgi(&ctx, environ) == 0 ? 0 : 1;

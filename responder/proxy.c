@@ -124,6 +124,23 @@ proxies_contains(const struct proxies *p, struct bytes addr)
     return false;
 }
 
+/*
+ * Some proxies write "192.0.2.1:5678" or "[2001:db8::1]:5678": the
+ * address without the port.
+ */
+static struct bytes
+proxy_strip_port(struct bytes w)
+{
+    const char *c;
+
+    if (w.n > 2 && w.p[0] == '[' && (c = memchr(w.p, ']', w.n)) != NULL)
+        return (struct bytes){w.p + 1, (size_t)(c - w.p) - 1};
+    c = memchr(w.p, ':', w.n);
+    if (c != NULL && memchr(c + 1, ':', w.n - (size_t)(c + 1 - w.p)) == NULL)
+        return (struct bytes){w.p, (size_t)(c - w.p)};
+    return w;
+}
+
 struct bytes
 proxies_client(const struct proxies *p, struct bytes remote_addr,
                struct bytes xff)
@@ -145,7 +162,7 @@ proxies_client(const struct proxies *p, struct bytes remote_addr,
             s++;
         for (e = end; e > s && (xff.p[e - 1] == ' ' || xff.p[e - 1] == '\t');)
             e--;
-        w = (struct bytes){xff.p + s, e - s};
+        w = proxy_strip_port((struct bytes){xff.p + s, e - s});
         if (proxy_addr(w, &family, a) < 0)
             break; /* not an address: stop at what we can vouch for */
         if (!proxies_contains(p, w))

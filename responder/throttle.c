@@ -84,6 +84,13 @@ throttle_key(const struct throttle *t, char kind, struct bytes a,
     return h == 0 ? 1 : h;
 }
 
+/* How willingly an entry gives up its slot: empty, idle, banned. */
+static int
+throttle_rank(const struct throttle_entry *e, uint64_t now)
+{
+    return e->key == 0 ? 0 : e->banned_until > now ? 2 : 1;
+}
+
 /*
  * The entry of key, locked in its shard; with create, an empty or the
  * least recently touched slot of its set is taken for it. NULL without
@@ -108,7 +115,11 @@ throttle_find(struct throttle *t, uint64_t key, bool create, uint64_t now,
                 e->touched = now;
             return e;
         }
-        if (e->key == 0 || (victim->key != 0 && e->touched < victim->touched))
+        /* Empty first, then the oldest not banned: a flood of new keys
+         * must not push the bans it earned out of the table. */
+        if (throttle_rank(e, now) < throttle_rank(victim, now) ||
+            (throttle_rank(e, now) == throttle_rank(victim, now) &&
+             e->touched < victim->touched))
             victim = e;
     }
     if (!create)
@@ -169,7 +180,8 @@ throttle_fail(struct throttle *t, struct bytes addr, struct bytes profile,
             e->window_start = now;
             e->failures = 0;
         }
-        if (++e->failures >= t->o.addr_failures && e->banned_until <= now) {
+        if (++e->failures >= t->o.addr_failures && e->banned_until <= now &&
+            t->o.ban > 0) {
             e->banned_until = now + t->o.ban;
             e->failures = 0;
             __atomic_add_fetch(&t->addr_bans, 1, __ATOMIC_RELAXED);
@@ -180,7 +192,8 @@ throttle_fail(struct throttle *t, struct bytes addr, struct bytes profile,
         e = throttle_find(t, throttle_key(t, 'u', profile, user), true, now,
                           &s);
         /* Consecutive: no window; only a success starts it again. */
-        if (++e->failures >= t->o.user_failures && e->banned_until <= now) {
+        if (++e->failures >= t->o.user_failures && e->banned_until <= now &&
+            t->o.ban > 0) {
             e->banned_until = now + t->o.ban;
             e->failures = 0;
             __atomic_add_fetch(&t->user_bans, 1, __ATOMIC_RELAXED);

@@ -109,21 +109,21 @@ expect_eq "command line realm beats the file" \
 	"$(chall -c "$T/good.conf" --realm 'Ops "A"')"
 
 # Nothing to serve on: exit 1 with a message that says how to start it.
-out=$("$FCGI_AUTHD" --user-file "$U" </dev/null 2>&1)
+out=$("$FCGI_AUTHD" --allow-root yes --user-file "$U" </dev/null 2>&1)
 expect_eq "no socket and no CGI exits 1" 1 $?
 expect_match "says how to start it" "--listen .*spawn-fcgi" "$out"
 
-out=$("$FCGI_AUTHD" --user-file "$U" --listen tcp:127.0.0.1:99999 2>&1)
+out=$("$FCGI_AUTHD" --allow-root yes --user-file "$U" --listen tcp:127.0.0.1:99999 2>&1)
 expect_eq "a bad port is refused" 1 $?
 expect_match "names the bad address" "127.0.0.1:99999" "$out"
-out=$("$FCGI_AUTHD" --user-file "$U" --listen unix:relative.sock 2>&1)
+out=$("$FCGI_AUTHD" --allow-root yes --user-file "$U" --listen unix:relative.sock 2>&1)
 expect_eq "a relative socket path is refused" 1 $?
 
 # A live socket is not taken over; a stale one is replaced.
 S=$T/authd.sock
 start_authd "unix:$S" --user-file "$U" --threads 2
 first=$AUTHD_PID
-out=$("$FCGI_AUTHD" --user-file "$U" --listen "unix:$S" 2>&1 </dev/null)
+out=$("$FCGI_AUTHD" --allow-root yes --user-file "$U" --listen "unix:$S" 2>&1 </dev/null)
 expect_eq "a second daemon on a live socket exits 1" 1 $?
 expect_match "says someone listens there" "another process is listening" "$out"
 expect_eq "the live daemon still answers" 401 \
@@ -148,9 +148,13 @@ if [ "$(id -u)" = 0 ]; then
 		</dev/null 2>&1)
 	expect_eq "as root without user: exit 1" 1 $?
 	expect_match "says how to fix it" "refusing to serve as root: set user" "$out"
+	[ -e "$T/root.sock" ] && not_ok "refused before the socket" "it was created" ||
+		ok "refused before the socket"
 	out=$("$FCGI_AUTHD" --user-file "$U" --listen "unix:$T/root.sock" \
 		--user no-such-user-here </dev/null 2>&1)
 	expect_eq "unknown user: exit 1" 1 $?
+	out=$("$FCGI_AUTHD" --user-file "$U" --user no-such-user-here -t 2>&1)
+	expect_eq "-t checks the user" 1 $?
 	chmod 0644 "$U"
 	"$FCGI_AUTHD" --user-file "$U" --listen "unix:$T/drop.sock" \
 		--user www-data --socket-mode 0666 >"$T/drop.log" 2>&1 </dev/null &
@@ -170,7 +174,7 @@ else
 fi
 
 : >"$T/regular"
-out=$("$FCGI_AUTHD" --user-file "$U" --listen "unix:$T/regular" 2>&1)
+out=$("$FCGI_AUTHD" --allow-root yes --user-file "$U" --listen "unix:$T/regular" 2>&1)
 expect_eq "a regular file in the way is not removed" 1 $?
 [ -f "$T/regular" ] && ok "the regular file is still there" ||
 	not_ok "the regular file is still there" "it was removed"

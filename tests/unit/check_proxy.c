@@ -93,6 +93,9 @@ static const struct {
     /* Garbage where an address should be: stop, keep REMOTE_ADDR. */
     {"127.0.0.1", "198.51.100.1, bogus", "127.0.0.1"},
     {"127.0.0.1", "10.0.0.5", "127.0.0.1"},
+    /* Ports and brackets some proxies add. */
+    {"127.0.0.1", "198.51.100.1:5678", "198.51.100.1"},
+    {"127.0.0.1", "[2001:db8::1]:5678", "2001:db8::1"},
 };
 
 START_TEST(proxy_client_table)

@@ -642,7 +642,8 @@ static const struct decide_case decide_cases[] = {
 static void
 run_case(const struct decide_case *c, struct decision *d)
 {
-    char bufs[8][1200];
+    /* Static: the decision's realm may point into them (as into envp). */
+    static char bufs[8][1200];
     char *envp[10];
     char uri[] = "REQUEST_URI=/";
     bool has_uri = false;

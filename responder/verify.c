@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <crypt.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,10 @@ static const char crypt_b64[] =
 
 /* Longest password handed to crypt_rn, without its NUL. */
 #define VERIFY_PW_MAX (CRYPT_MAX_PASSPHRASE_SIZE - 1)
+_Static_assert(VERIFY_PW_MAX == VERIFY_PASSWORD_MAX,
+               "VERIFY_PASSWORD_MAX must follow libxcrypt");
+_Static_assert(VERIFY_HASH_NEW_MAX <= CRYPT_OUTPUT_SIZE,
+               "a new hash is a crypt_rn output");
 
 /* {SSHA}: 20 bytes of digest and a salt; this bounds the whole decoding. */
 #define SSHA_DECODED_MAX 512
@@ -561,6 +566,111 @@ verify_password(struct verify_ctx *ctx, enum hash_kind kind, const char *stored,
         break;
     }
     return VERIFY_UNSUPPORTED;
+}
+
+/*
+ * The crypt_gensalt prefix and count for a new hash of this kind; -1 for a
+ * kind not written or a cost out of range.
+ */
+static int
+new_method(enum hash_kind kind, unsigned long cost, const char **prefix,
+           unsigned long *count)
+{
+    unsigned long min, max, def;
+
+    switch (kind) {
+    case HASH_YESCRYPT:
+        *prefix = "$y$";
+        min = VERIFY_YESCRYPT_COST_MIN;
+        max = VERIFY_YESCRYPT_COST_MAX;
+        def = VERIFY_YESCRYPT_COST_DEFAULT;
+        break;
+    case HASH_BCRYPT:
+        *prefix = "$2y$";
+        min = VERIFY_BCRYPT_COST_MIN;
+        max = VERIFY_BCRYPT_COST_MAX;
+        def = VERIFY_BCRYPT_COST_DEFAULT;
+        break;
+    case HASH_SHA512:
+        *prefix = "$6$";
+        min = VERIFY_SHA512_ROUNDS_MIN;
+        max = VERIFY_SHA512_ROUNDS_MAX;
+        def = VERIFY_SHA512_ROUNDS_DEFAULT;
+        break;
+    default:
+        return -1;
+    }
+    if (cost == 0)
+        cost = def;
+    if (cost < min || cost > max)
+        return -1;
+    *count = cost;
+    return 0;
+}
+
+int
+verify_hash_new(enum hash_kind kind, unsigned long cost, const char *pw,
+                size_t pwlen, char *out, size_t outcap)
+{
+    char phrase[CRYPT_MAX_PASSPHRASE_SIZE];
+    struct verify_ctx *ctx = NULL;
+    char *setting = NULL;
+    const char *prefix, *h;
+    unsigned long count;
+    size_t hlen;
+    int err = EINVAL, rc = -1;
+
+    if (out != NULL && outcap > 0)
+        out[0] = '\0';
+    if (out == NULL || (pw == NULL && pwlen > 0) ||
+        new_method(kind, cost, &prefix, &count) != 0)
+        goto done;
+    if (pw == NULL)
+        pw = "";
+    /* An embedded NUL would end the password early for crypt(3). */
+    if (pwlen > 0 && memchr(pw, '\0', pwlen) != NULL)
+        goto done;
+    /* bcrypt ignores every byte past 72: refused, never silently cut. */
+    if (pwlen > VERIFY_PW_MAX ||
+        (kind == HASH_BCRYPT && pwlen > VERIFY_BCRYPT_MAX)) {
+        err = E2BIG;
+        goto done;
+    }
+    memcpy(phrase, pw, pwlen);
+    phrase[pwlen] = '\0';
+    /* rbytes NULL: libxcrypt takes the salt from the kernel's CSPRNG. */
+    errno = 0;
+    setting = crypt_gensalt_ra(prefix, count, NULL, 0);
+    ctx = verify_ctx_new();
+    if (setting == NULL || ctx == NULL) {
+        err = errno != 0 ? errno : ENOMEM;
+        goto done;
+    }
+    h = crypt_rn(phrase, setting, &ctx->data, (int)sizeof ctx->data);
+    if (h == NULL || h[0] == '*') {
+        err = errno != 0 ? errno : EINVAL;
+        goto done;
+    }
+    hlen = strlen(h);
+    /* What is written must load: the daemon's own classifier decides. */
+    if (verify_classify(h, hlen) != kind) {
+        err = EINVAL;
+        goto done;
+    }
+    if (hlen >= outcap) {
+        err = ERANGE;
+        goto done;
+    }
+    memcpy(out, h, hlen + 1);
+    rc = 0;
+done:
+    util_wipe(phrase, sizeof phrase);
+    free(setting);
+    /* Wipes the copy of the password libxcrypt kept in its scratch. */
+    verify_ctx_free(ctx);
+    if (rc != 0)
+        errno = err;
+    return rc;
 }
 
 int

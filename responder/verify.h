@@ -64,6 +64,46 @@ enum verify_result verify_password(struct verify_ctx *ctx, enum hash_kind kind,
                                    const char *stored, const char *pw,
                                    size_t pwlen);
 
+/* The longest password crypt(3) takes (CRYPT_MAX_PASSPHRASE_SIZE - 1). */
+#define VERIFY_PASSWORD_MAX 511
+
+/* Room for any hash verify_hash_new writes, its NUL included. */
+#define VERIFY_HASH_NEW_MAX 128
+
+/*
+ * The costs verify_hash_new accepts for each method it writes (0 asks for
+ * the default): yescrypt's libxcrypt cost (each step doubles the work; never
+ * below libxcrypt's default), bcrypt's log2 rounds (at least 10, OWASP's
+ * floor), sha512-crypt's rounds (at least the default 5000).
+ */
+#define VERIFY_YESCRYPT_COST_MIN     5
+#define VERIFY_YESCRYPT_COST_MAX     11
+#define VERIFY_YESCRYPT_COST_DEFAULT 5
+#define VERIFY_BCRYPT_COST_MIN       10
+#define VERIFY_BCRYPT_COST_MAX       31
+#define VERIFY_BCRYPT_COST_DEFAULT   12
+#define VERIFY_SHA512_ROUNDS_MIN     5000
+#define VERIFY_SHA512_ROUNDS_MAX     999999999UL
+#define VERIFY_SHA512_ROUNDS_DEFAULT 5000
+
+/*
+ * Hash password pw[0..pwlen) for a new entry with a fresh random salt
+ * (crypt_gensalt_ra, which reads the kernel's CSPRNG) and write the
+ * NUL-terminated hash to out[0..outcap) (VERIFY_HASH_NEW_MAX is always
+ * enough). Only methods fit for new entries: HASH_YESCRYPT, HASH_BCRYPT
+ * (written as $2y$, the prefix Apache's htpasswd writes and every reader
+ * takes) and HASH_SHA512; cost 0 is the method's default, otherwise it must
+ * lie in the range above. The hash is checked to classify as kind before
+ * it is handed out. Returns 0, or -1 with errno: EINVAL for another kind, a
+ * cost out of range or a password holding NUL (crypt(3) would cut it
+ * there); E2BIG for a password longer than VERIFY_PASSWORD_MAX, or than
+ * VERIFY_BCRYPT_MAX for bcrypt (never silently cut); ERANGE when out is too
+ * small; ENOMEM or another errno when libxcrypt fails. On failure out holds
+ * an empty string (when outcap > 0). The copy of the password is wiped.
+ */
+int verify_hash_new(enum hash_kind kind, unsigned long cost, const char *pw,
+                    size_t pwlen, char *out, size_t outcap);
+
 /*
  * Make the dummy hash used for unknown users (yescrypt, the default method,
  * random salt and password). Call once at start-up; returns 0 or -1.

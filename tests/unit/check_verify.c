@@ -10,6 +10,8 @@
 
 #include <check.h>
 #include <crypt.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -534,6 +536,156 @@ START_TEST(verify_dummy_mismatch)
 }
 END_TEST
 
+/* ------------------------------------------------------ new hashes -- */
+
+/* verify_hash_new: each method it writes, at a cost it accepts. */
+static const struct {
+    enum hash_kind kind;
+    unsigned long cost;
+    const char *prefix; /* what the hash must start with */
+} new_cases[] = {
+    {HASH_YESCRYPT, 0, "$y$j9T$"},
+    {HASH_YESCRYPT, VERIFY_YESCRYPT_COST_MIN, "$y$j9T$"},
+    {HASH_BCRYPT, 0, "$2y$12$"},
+    {HASH_BCRYPT, VERIFY_BCRYPT_COST_MIN, "$2y$10$"},
+    {HASH_SHA512, 0, "$6$"},
+    {HASH_SHA512, 6000, "$6$rounds=6000$"},
+};
+
+START_TEST(verify_hash_new_reads_back)
+{
+    static const char pw[] = "correct horse battery staple";
+    char h1[VERIFY_HASH_NEW_MAX], h2[VERIFY_HASH_NEW_MAX];
+    enum hash_kind kind = new_cases[_i].kind;
+
+    ck_assert_int_eq(verify_hash_new(kind, new_cases[_i].cost, pw, strlen(pw),
+                                     h1, sizeof h1),
+                     0);
+    ck_assert_msg(
+        strncmp(h1, new_cases[_i].prefix, strlen(new_cases[_i].prefix)) == 0,
+        "%s does not start with %s", h1, new_cases[_i].prefix);
+    ck_assert_int_eq(verify_classify(h1, strlen(h1)), kind);
+    ck_assert_int_eq(verify_password(ctx, kind, h1, pw, strlen(pw)), VERIFY_OK);
+    ck_assert_int_eq(verify_password(ctx, kind, h1, pw, strlen(pw) - 1),
+                     VERIFY_MISMATCH);
+    /* A fresh random salt each time. */
+    ck_assert_int_eq(verify_hash_new(kind, new_cases[_i].cost, pw, strlen(pw),
+                                     h2, sizeof h2),
+                     0);
+    ck_assert_str_ne(h1, h2);
+    ck_assert_int_eq(verify_password(ctx, kind, h2, pw, strlen(pw)), VERIFY_OK);
+}
+END_TEST
+
+/* Refused: legacy and read-only kinds, costs out of range, bad passwords. */
+static const struct {
+    enum hash_kind kind;
+    unsigned long cost;
+    size_t pwlen; /* of a password of 'a's; SIZE_MAX: "sec\0ret" */
+    int err;
+} refused_cases[] = {
+    {HASH_APR1, 0, 8, EINVAL},
+    {HASH_MD5, 0, 8, EINVAL},
+    {HASH_SHA1, 0, 8, EINVAL},
+    {HASH_SSHA, 0, 8, EINVAL},
+    {HASH_DES, 0, 8, EINVAL},
+    {HASH_PLAIN, 0, 8, EINVAL},
+    {HASH_SHA256, 0, 8, EINVAL},
+    {HASH_SCRYPT, 0, 8, EINVAL},
+    {HASH_GOST_YESCRYPT, 0, 8, EINVAL},
+    {HASH_LOCKED, 0, 8, EINVAL},
+    {HASH_INVALID, 0, 8, EINVAL},
+    {HASH_BCRYPT, VERIFY_BCRYPT_COST_MIN - 1, 8, EINVAL},
+    {HASH_BCRYPT, 5, 8, EINVAL},
+    {HASH_BCRYPT, VERIFY_BCRYPT_COST_MAX + 1, 8, EINVAL},
+    {HASH_YESCRYPT, VERIFY_YESCRYPT_COST_MIN - 1, 8, EINVAL},
+    {HASH_YESCRYPT, VERIFY_YESCRYPT_COST_MAX + 1, 8, EINVAL},
+    {HASH_SHA512, VERIFY_SHA512_ROUNDS_MIN - 1, 8, EINVAL},
+    {HASH_SHA512, VERIFY_SHA512_ROUNDS_MAX + 1, 8, EINVAL},
+    {HASH_YESCRYPT, 0, SIZE_MAX, EINVAL},
+    {HASH_BCRYPT, 0, SIZE_MAX, EINVAL},
+    {HASH_BCRYPT, 0, VERIFY_BCRYPT_MAX + 1, E2BIG},
+    {HASH_YESCRYPT, 0, VERIFY_PASSWORD_MAX + 1, E2BIG},
+    {HASH_SHA512, 0, VERIFY_PASSWORD_MAX + 1, E2BIG},
+};
+
+START_TEST(verify_hash_new_refuses)
+{
+    static const char nul[] = "sec\0ret";
+    char pw[VERIFY_PASSWORD_MAX + 2];
+    char out[VERIFY_HASH_NEW_MAX];
+    size_t n = refused_cases[_i].pwlen;
+    const char *p = pw;
+
+    memset(pw, 'a', sizeof pw);
+    if (n == SIZE_MAX) {
+        p = nul;
+        n = sizeof nul - 1;
+    }
+    memset(out, 'x', sizeof out);
+    errno = 0;
+    ck_assert_int_eq(verify_hash_new(refused_cases[_i].kind,
+                                     refused_cases[_i].cost, p, n, out,
+                                     sizeof out),
+                     -1);
+    ck_assert_int_eq(errno, refused_cases[_i].err);
+    /* Nothing half-made is handed out. */
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* The limits themselves are accepted, and the whole password counts. */
+START_TEST(verify_hash_new_limits)
+{
+    char pw[VERIFY_PASSWORD_MAX + 1];
+    char out[VERIFY_HASH_NEW_MAX];
+
+    memset(pw, 'b', sizeof pw);
+    ck_assert_int_eq(verify_hash_new(HASH_BCRYPT, VERIFY_BCRYPT_COST_MIN, pw,
+                                     VERIFY_BCRYPT_MAX, out, sizeof out),
+                     0);
+    ck_assert_int_eq(
+        verify_password(ctx, HASH_BCRYPT, out, pw, VERIFY_BCRYPT_MAX),
+        VERIFY_OK);
+    ck_assert_int_eq(verify_hash_new(HASH_YESCRYPT, 0, pw, VERIFY_PASSWORD_MAX,
+                                     out, sizeof out),
+                     0);
+    ck_assert_int_eq(
+        verify_password(ctx, HASH_YESCRYPT, out, pw, VERIFY_PASSWORD_MAX),
+        VERIFY_OK);
+    /* The last byte of a 511-byte password is not ignored. */
+    pw[VERIFY_PASSWORD_MAX - 1] = 'c';
+    ck_assert_int_eq(
+        verify_password(ctx, HASH_YESCRYPT, out, pw, VERIFY_PASSWORD_MAX),
+        VERIFY_MISMATCH);
+    /* The empty password is the caller's policy, not a hashing error. */
+    ck_assert_int_eq(verify_hash_new(HASH_SHA512, 0, NULL, 0, out, sizeof out),
+                     0);
+    ck_assert_int_eq(verify_password(ctx, HASH_SHA512, out, "", 0), VERIFY_OK);
+    /* The most costly sha512 setting still fits VERIFY_HASH_NEW_MAX. */
+    ck_assert_int_lt(sizeof "$6$rounds=999999999$" - 1 + 16 + 1 + 86,
+                     VERIFY_HASH_NEW_MAX);
+}
+END_TEST
+
+START_TEST(verify_hash_new_bad_arguments)
+{
+    char out[VERIFY_HASH_NEW_MAX];
+
+    errno = 0;
+    ck_assert_int_eq(verify_hash_new(HASH_SHA512, 0, "pw", 2, NULL, 10), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(verify_hash_new(HASH_SHA512, 0, NULL, 2, out, sizeof out),
+                     -1);
+    ck_assert_int_eq(errno, EINVAL);
+    /* Too small for the hash: nothing written but the empty string. */
+    memset(out, 'x', sizeof out);
+    ck_assert_int_eq(verify_hash_new(HASH_SHA512, 0, "pw", 2, out, 20), -1);
+    ck_assert_int_eq(errno, ERANGE);
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -572,6 +724,15 @@ verify_suite(void)
     tcase_add_loop_test(tc, verify_truncated_never_matches, 0,
                         NELEM(xcrypt_cases));
     tcase_add_loop_test(tc, verify_truncated_table, 0, NELEM(truncated_cases));
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("hash_new");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_loop_test(tc, verify_hash_new_reads_back, 0, NELEM(new_cases));
+    tcase_add_loop_test(tc, verify_hash_new_refuses, 0, NELEM(refused_cases));
+    tcase_add_test(tc, verify_hash_new_limits);
+    tcase_add_test(tc, verify_hash_new_bad_arguments);
     suite_add_tcase(s, tc);
     return s;
 }

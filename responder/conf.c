@@ -75,6 +75,11 @@ static const struct conf_key conf_table[] = {
      "is open; the files must be readable by it"},
     {"allow_root", OFF(allow_root), CONF_BOOL, "no", "yes|no",
      "serve as root without switching user (refused otherwise)"},
+    {"max_bcrypt_cost", OFF(max_bcrypt_cost), CONF_SECONDS, "16", "N",
+     "entries with a higher bcrypt cost never match, with a warning (0: no "
+     "cap)"},
+    {"max_crypt_rounds", OFF(max_crypt_rounds), CONF_COUNT, "5000000", "N",
+     "entries with more sha-crypt rounds never match, with a warning"},
     {"socket_mode", OFF(socket_mode), CONF_MODE, "0660", "MODE",
      "permissions of a unix socket opened by --listen"},
     {"socket_group", OFF(socket_group), CONF_STRING, NULL, "GROUP",

@@ -40,6 +40,8 @@ struct conf {
     unsigned cache_ttl;    /* seconds a verification is remembered; 0: off */
     unsigned cache_size;   /* entries */
     unsigned read_timeout; /* seconds for a connection to deliver a request */
+    unsigned max_bcrypt_cost;        /* entries above: never match; 0: no cap */
+    unsigned max_crypt_rounds;       /* sha-crypt rounds cap; 0: no cap */
     unsigned throttle_addr_failures; /* per address in throttle_window */
     unsigned throttle_window;
     unsigned throttle_user_failures; /* consecutive, per account */

@@ -292,10 +292,28 @@ table_strdup(struct htpasswd *h, const char *s, size_t n)
 }
 
 /* Why an entry of this kind cannot match, or NULL when it can. */
+static unsigned htpasswd_max_bcrypt = 16;
+static unsigned long htpasswd_max_rounds = 5000000;
+
+void
+htpasswd_set_caps(unsigned max_bcrypt_cost, unsigned long max_rounds)
+{
+    htpasswd_max_bcrypt = max_bcrypt_cost;
+    htpasswd_max_rounds = max_rounds;
+}
+
 static const char *
-unusable_reason(enum hash_kind kind, size_t hlen,
+unusable_reason(enum hash_kind kind, const char *hash, size_t hlen,
                 const struct htpasswd_opts *opts)
 {
+    unsigned long cost = verify_cost(kind, hash, hlen);
+
+    if (kind == HASH_BCRYPT && htpasswd_max_bcrypt != 0 &&
+        cost > htpasswd_max_bcrypt)
+        return "bcrypt cost above max_bcrypt_cost: never matches";
+    if ((kind == HASH_SHA512 || kind == HASH_SHA256) &&
+        htpasswd_max_rounds != 0 && cost > htpasswd_max_rounds)
+        return "sha-crypt rounds above max_crypt_rounds: never matches";
     switch (kind) {
     case HASH_LOCKED:
         return "locked account";
@@ -369,7 +387,7 @@ table_add(struct htpasswd *h, const struct line *l, unsigned lineno,
     e->hash_len = l->hlen;
     e->kind = verify_classify(l->hash, l->hlen);
     e->line = lineno;
-    why = unusable_reason(e->kind, l->hlen, opts);
+    why = unusable_reason(e->kind, l->hash, l->hlen, opts);
     if (why == NULL && comment_expiry(l->comment, l->clen, &e->expires) < 0)
         why = "unreadable expires= (expected YYYY-MM-DD or "
               "YYYY-MM-DDTHH:MM:SSZ, UTC)";

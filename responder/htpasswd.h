@@ -59,6 +59,14 @@ struct htpasswd *htpasswd_load(const char *path,
                                const struct htpasswd_opts *opts, diag_fn *diag,
                                void *diag_ctx);
 
+/*
+ * Work-factor caps for entries (process-wide, set at start-up): a bcrypt
+ * cost or sha-crypt rounds above them loads as never-matching, with a
+ * warning, so one hostile or mistaken entry cannot make each check take
+ * minutes. 0 keeps a cap off. Defaults: bcrypt 16, rounds 5 000 000.
+ */
+void htpasswd_set_caps(unsigned max_bcrypt_cost, unsigned long max_rounds);
+
 /* The entry for user[0..n), or NULL. */
 const struct htpasswd_entry *htpasswd_lookup(const struct htpasswd *h,
                                              const char *user, size_t n);

@@ -259,6 +259,36 @@ verify_classify(const char *hash, size_t n)
     return kind;
 }
 
+unsigned long
+verify_cost(enum hash_kind kind, const char *hash, size_t n)
+{
+    static const char rounds[] = "rounds=";
+    unsigned long v = 0;
+    const char *end;
+
+    switch (kind) {
+    case HASH_BCRYPT:
+        /* "$2b$NN$": classified, so the two digits are there. */
+        if (n >= 7 && util_parse_ulong(hash + 4, 2, 4, 31, &v) == 0)
+            return v;
+        return 0;
+    case HASH_SHA512:
+    case HASH_SHA256:
+        if (n < 3 + sizeof rounds - 1 ||
+            memcmp(hash + 3, rounds, sizeof rounds - 1) != 0)
+            return 5000;
+        hash += 3 + sizeof rounds - 1;
+        n -= 3 + sizeof rounds - 1;
+        end = memchr(hash, '$', n);
+        if (end == NULL || util_parse_ulong(hash, (size_t)(end - hash), 1,
+                                            999999999UL, &v) < 0)
+            return 0;
+        return v;
+    default:
+        return 0;
+    }
+}
+
 const char *
 verify_kind_name(enum hash_kind kind)
 {

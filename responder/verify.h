@@ -44,6 +44,12 @@ enum verify_result {
  */
 enum hash_kind verify_classify(const char *hash, size_t n);
 
+/*
+ * The work factor of a stored hash: bcrypt's cost (4..31), sha-crypt's
+ * rounds (5000 when absent); 0 for kinds without one we read.
+ */
+unsigned long verify_cost(enum hash_kind kind, const char *hash, size_t n);
+
 /* Short name for logs: "yescrypt", "bcrypt", "apr1", ... */
 const char *verify_kind_name(enum hash_kind kind);
 

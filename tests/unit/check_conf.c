@@ -87,6 +87,14 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
     }
     if (strcmp(key, "pages_dir") == 0)
         return c->pages_dir ? c->pages_dir : "(null)";
+    if (strcmp(key, "max_bcrypt_cost") == 0) {
+        snprintf(buf, cap, "%u", c->max_bcrypt_cost);
+        return buf;
+    }
+    if (strcmp(key, "max_crypt_rounds") == 0) {
+        snprintf(buf, cap, "%u", c->max_crypt_rounds);
+        return buf;
+    }
     if (strcmp(key, "user") == 0)
         return c->user ? c->user : "(null)";
     if (strcmp(key, "allow_root") == 0)

@@ -668,6 +668,37 @@ START_TEST(htpasswd_expiry_field)
 }
 END_TEST
 
+/* Work factors above the caps load as never-matching, with a warning. */
+START_TEST(htpasswd_cost_caps)
+{
+    static const char text[] =
+        "slow:$2y$31$fv2RwyhjztI/2j.PQcW3eODeDt7SjQuKOoy0aAcGeVd/farxdhGsq\n"
+        "ok:$2y$04$fv2RwyhjztI/2j.PQcW3eODeDt7SjQuKOoy0aAcGeVd/farxdhGsq\n"
+        "rounds:$6$rounds=999999999$Dup0N7J3J4TcUP60$jGvQx7BDgoqPomaIQRj9goZu"
+        "DsG/iGqnAXDUbVZmGLmyHxBirMhzVDCcGL3ChAWb9RzlrY39SlUwfJfb46O9s1\n";
+    struct capture c;
+    struct htpasswd *h;
+
+    htpasswd_set_caps(16, 5000000);
+    h = PARSE(text, &strict, &c);
+    ck_assert_ptr_nonnull(h);
+    ck_assert(!htpasswd_lookup(h, "slow", 4)->usable);
+    ck_assert(htpasswd_lookup(h, "ok", 2)->usable);
+    ck_assert(!htpasswd_lookup(h, "rounds", 6)->usable);
+    ck_assert_uint_eq(c.warnings, 2);
+    ck_assert_ptr_nonnull(
+        strstr(c.d[capture_find(&c, LOGL_WARN)].msg, "max_bcrypt_cost"));
+    htpasswd_free(h);
+    /* Caps off: both load (a slow check, but the admin's choice). */
+    htpasswd_set_caps(0, 0);
+    h = PARSE(text, &strict, &c);
+    ck_assert(htpasswd_lookup(h, "slow", 4)->usable);
+    ck_assert(htpasswd_lookup(h, "rounds", 6)->usable);
+    htpasswd_free(h);
+    htpasswd_set_caps(16, 5000000);
+}
+END_TEST
+
 static Suite *
 htpasswd_suite(void)
 {
@@ -687,6 +718,7 @@ htpasswd_suite(void)
     tcase_add_test(tc, htpasswd_diag_never_shows_hash);
     tcase_add_test(tc, htpasswd_no_usable_warns);
     tcase_add_loop_test(tc, htpasswd_expiry_field, 0, NELEM(expiry_cases));
+    tcase_add_test(tc, htpasswd_cost_caps);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("load");

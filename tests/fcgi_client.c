@@ -83,6 +83,8 @@ enum malformed {
     MAL_MANY_PARAMS,
     MAL_SLOWLORIS,
     MAL_GET_VALUES,
+    MAL_ABORT,
+    MAL_SECOND_ID,
 };
 
 static const struct {
@@ -100,6 +102,8 @@ static const struct {
     {"many-params", MAL_MANY_PARAMS},
     {"slowloris", MAL_SLOWLORIS},
     {"get-values", MAL_GET_VALUES},
+    {"abort", MAL_ABORT},
+    {"second-id", MAL_SECOND_ID},
 };
 
 #define MANY_PARAMS_COUNT 10000
@@ -531,6 +535,12 @@ handle_record(const struct options *o, struct reply *r, unsigned type,
     if (id == FCGI_NULL_ID)
         return handle_mgmt(r, type, p, n);
     if (id != r->id) {
+        /* second-id: the server's refusal of the second request. */
+        if (o->malformed == MAL_SECOND_ID && id == 2 &&
+            type == FCGI_END_REQUEST && n == 8) {
+            printf("request 2 ended: protocol_status %u\n", p[4]);
+            return 0;
+        }
         msg("protocol error: %s for request id %u, expected %u",
             type_name(type), id, r->id);
         return -1;
@@ -998,6 +1008,24 @@ put_malformed(const struct options *o, struct conn *c, struct reply *r)
     case MAL_SLOWLORIS:
         put_begin(b, FCGI_VERSION_1, 1, o->role, 0);
         break;
+    case MAL_ABORT:
+        /* The whole request, then FCGI_ABORT_REQUEST before its stdin ends:
+         * the server may answer or close, never hang or die. */
+        put_begin(b, FCGI_VERSION_1, 1, o->role, 0);
+        put_user_params(&nv, o);
+        put_stream(b, FCGI_PARAMS, 1, nv.data, nv.len);
+        put_record(b, FCGI_VERSION_1, FCGI_ABORT_REQUEST, 1, filler, 0);
+        put_inputs(b, o, 1);
+        break;
+    case MAL_SECOND_ID:
+        /* A second request id on one connection while the first is open
+         * (libfcgi does not multiplex: FCGI_CANT_MPX_CONN for it). */
+        put_begin(b, FCGI_VERSION_1, 1, o->role, FCGI_KEEP_CONN);
+        put_begin(b, FCGI_VERSION_1, 2, o->role, 0);
+        put_user_params(&nv, o);
+        put_stream(b, FCGI_PARAMS, 1, nv.data, nv.len);
+        put_inputs(b, o, 1);
+        break;
     case MAL_GET_VALUES:
         /* libfcgi 2.4.2 answers FCGI_GET_VALUES only once the record after
          * it arrives (a lone one waits forever), so a proper request
@@ -1083,7 +1111,9 @@ usage(FILE *f)
         "  FCGI_BEGIN_REQUEST), unknown-type (management record of type 200\n"
         "  with 8 content bytes, then a proper request), many-params (10000\n"
         "  params with 100-byte values), slowloris (begin record only, then\n"
-        "  wait), get-values (FCGI_GET_VALUES for FCGI_MAX_CONNS,\n"
+        "  wait), abort (FCGI_ABORT_REQUEST before stdin ends), second-id\n"
+        "  (a second request id on one connection), get-values\n"
+        "  (FCGI_GET_VALUES for FCGI_MAX_CONNS,\n"
         "  FCGI_MAX_REQS, FCGI_MPXS_CONNS, then a proper request; the\n"
         "  result pairs are printed as NAME=VALUE lines before the answer).\n"
         "  Management replies are printed on stdout in this mode.\n"

@@ -88,10 +88,13 @@ expect_eq "5 answers on one connection" 5 \
 
 # Broken protocol input: each is survived, and the daemon still answers.
 for kind in bad-version truncated-header truncated-body huge-param-length \
-    params-overrun no-begin unknown-type many-params get-values; do
+    params-overrun no-begin unknown-type many-params get-values abort \
+    second-id param-length-wrap; do
 	fcgi --timeout 5 --malformed "$kind" "$A" >"$T/malformed-$kind.out" 2>&1
 	rc=$?
 	expect_eq "malformed $kind: no hang (client exit $rc)" 0 "$rc"
+	expect_no_match "malformed $kind: never a 200" '^Status: 200' \
+		"$(cat "$T/malformed-$kind.out")"
 	expect_eq "after $kind: still answering" 200 \
 		"$(status_of "$(ask responder alice:alice-secret)")"
 done

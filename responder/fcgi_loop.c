@@ -41,6 +41,7 @@ struct worker {
     pthread_mutex_t lock;
     enum conn_state state;
     int watch_fd; /* our own dup of the connection, or -1 */
+    bool kept;    /* a kept-open connection, idle between requests */
     uint64_t since_ms;
 };
 
@@ -81,9 +82,10 @@ loop_now_ms(void)
 
 /* Give connection c to the watchdog until its request has arrived. */
 static void
-loop_watch(struct worker *w, int c)
+loop_watch(struct worker *w, int c, bool kept)
 {
     pthread_mutex_lock(&w->lock);
+    w->kept = kept;
     if (w->watch_fd >= 0)
         close(w->watch_fd);
     w->watch_fd = fcntl(c, F_DUPFD_CLOEXEC, 0);
@@ -136,7 +138,7 @@ accept(int fd, struct sockaddr *addr, socklen_t *len)
         __atomic_add_fetch(&loop_silent, 1, __ATOMIC_RELAXED);
     }
     if (w != NULL)
-        loop_watch(w, c);
+        loop_watch(w, c, false);
     return c;
 }
 
@@ -184,13 +186,22 @@ loop_watchdog(void *arg)
                     __atomic_load_n(&loop_pressure_until, __ATOMIC_RELAXED) &&
                 limit > 1000)
                 limit = 1000;
+            /*
+             * A kept-open connection idle between requests is no staller:
+             * it may rest a minute (a server's keepalive pool), then it is
+             * closed quietly, without the pressure mode.
+             */
+            if (w->kept)
+                limit = wd->deadline_ms > 60000 ? wd->deadline_ms : 60000;
             if (w->state == CONN_READING && w->watch_fd >= 0 &&
                 now - w->since_ms >= limit) {
                 shutdown(w->watch_fd, SHUT_RDWR);
                 w->state = CONN_IDLE;
-                closed++;
-                __atomic_store_n(&loop_pressure_until, now + 10000,
-                                 __ATOMIC_RELAXED);
+                if (!w->kept) {
+                    closed++;
+                    __atomic_store_n(&loop_pressure_until, now + 10000,
+                                     __ATOMIC_RELAXED);
+                }
             }
             pthread_mutex_unlock(&w->lock);
         }
@@ -351,7 +362,7 @@ loop_worker(void *arg)
          * accept(): watch it for the next request too.
          */
         if (req.ipcFd >= 0 && loop_first_byte_ms > 0)
-            loop_watch(w, req.ipcFd);
+            loop_watch(w, req.ipcFd, true);
         rc = FCGX_Accept_r(&req);
 
         loop_unwatch(w, rc < 0 ? CONN_IDLE : CONN_HANDLING);

@@ -72,7 +72,10 @@ file_read(const char *path, size_t max, size_t *len, struct stat *st, char *err,
     else if (!S_ISREG(sb.st_mode))
         snprintf(err, errlen, "not a regular file");
     else if ((uintmax_t)sb.st_size > max)
-        snprintf(err, errlen, "larger than %zu MiB (%jd bytes)", max >> 20,
+        snprintf(err, errlen,
+                 max >= (1 << 20) ? "larger than %zu MiB (%jd bytes)"
+                                  : "larger than %zu KiB (%jd bytes)",
+                 max >= (1 << 20) ? max >> 20 : max >> 10,
                  (intmax_t)sb.st_size);
     else
         buf = file_read_fd(fd, &sb, len, err, errlen);

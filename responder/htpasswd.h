@@ -63,7 +63,8 @@ struct htpasswd *htpasswd_load(const char *path,
  * Work-factor caps for entries (process-wide, set at start-up): a bcrypt
  * cost or sha-crypt rounds above them loads as never-matching, with a
  * warning, so one hostile or mistaken entry cannot make each check take
- * minutes. 0 keeps a cap off. Defaults: bcrypt 16, rounds 5 000 000.
+ * minutes. 0 keeps a cap off (the rounds cap is at least 1 from the
+ * config). Defaults: bcrypt 16, rounds 5 000 000.
  */
 void htpasswd_set_caps(unsigned max_bcrypt_cost, unsigned long max_rounds);
 

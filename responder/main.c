@@ -457,6 +457,14 @@ main(int argc, char **argv)
     snap = snapshot_load(&conf, log_diag, NULL);
     if (snap == NULL)
         goto done;
+    if (conf.pages_dir != NULL) {
+        char err[512];
+
+        if (response_load_pages(conf.pages_dir, err, sizeof err) < 0) {
+            log_msg(LOGL_ERROR, "pages_dir: %s", err);
+            goto done;
+        }
+    }
     if (opts.test_only) {
         struct listen_opts lo = {conf.socket_mode, conf.socket_group};
         char err[512];
@@ -472,14 +480,6 @@ main(int argc, char **argv)
         main_describe(stdout, snap);
         status = 0;
         goto done;
-    }
-    if (conf.pages_dir != NULL) {
-        char err[512];
-
-        if (response_load_pages(conf.pages_dir, err, sizeof err) < 0) {
-            log_msg(LOGL_ERROR, "pages_dir: %s", err);
-            goto done;
-        }
     }
     if (verify_dummy_init() < 0) {
         log_msg(LOGL_ERROR, "cannot make the dummy hash (libxcrypt)");

@@ -21,7 +21,7 @@ void metrics_reload(bool ok);
 
 /*
  * The text exposition (version 0.0.4) into buf: decisions by status and
- * reason, cache hits/misses/inserts/evictions, hashes run/joined/refused,
+ * reason, cache hits/misses/evictions/entries, hashes run/joined/refused,
  * the hash time histogram, regulation bans, reloads, build info. Returns
  * the length, or 0 when it does not fit.
  */

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <string.h>
 
@@ -107,6 +108,12 @@ static const char *const response_types[] = {
 int
 response_load_pages(const char *dir, char *err, size_t errlen)
 {
+    struct stat st;
+
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a folder", dir);
+        return -1;
+    }
     for (size_t i = 0; i < sizeof response_texts / sizeof response_texts[0];
          i++) {
         for (int f = FORMAT_HTML; f <= FORMAT_TEXT; f++) {
@@ -299,14 +306,16 @@ response_deny(const struct decision *d, int status, char *buf, size_t cap,
         if (*body == NULL)
             *body = bodybuf;
     }
-    return snprintf(buf, cap,
-                    "Status: %d %s\r\n"
-                    "%s"
-                    "Cache-Control: no-store\r\n"
-                    "Content-Type: %s\r\n"
-                    "\r\n",
-                    status, response_reason_phrase(status), challenge,
-                    response_types[f]);
+    return snprintf(
+        buf, cap,
+        "Status: %d %s\r\n"
+        "%s"
+        "Cache-Control: no-store\r\n"
+        "%s%s%s"
+        "\r\n",
+        status, response_reason_phrase(status), challenge,
+        d->no_body ? "" : "Content-Type: ", d->no_body ? "" : response_types[f],
+        d->no_body ? "" : "\r\n");
 }
 
 int

@@ -80,16 +80,18 @@ enum verify_result verify_password(struct verify_ctx *ctx, enum hash_kind kind,
  * The costs verify_hash_new accepts for each method it writes (0 asks for
  * the default): yescrypt's libxcrypt cost (each step doubles the work; never
  * below libxcrypt's default), bcrypt's log2 rounds (at least 10, OWASP's
- * floor), sha512-crypt's rounds (at least the default 5000).
+ * floor), sha512-crypt's rounds (at least the default 5000). The highest
+ * are fcgi-authd's default caps (max_bcrypt_cost, max_crypt_rounds): the
+ * tool never writes an entry the daemon refuses by default.
  */
 #define VERIFY_YESCRYPT_COST_MIN     5
 #define VERIFY_YESCRYPT_COST_MAX     11
 #define VERIFY_YESCRYPT_COST_DEFAULT 5
 #define VERIFY_BCRYPT_COST_MIN       10
-#define VERIFY_BCRYPT_COST_MAX       31
+#define VERIFY_BCRYPT_COST_MAX       16
 #define VERIFY_BCRYPT_COST_DEFAULT   12
 #define VERIFY_SHA512_ROUNDS_MIN     5000
-#define VERIFY_SHA512_ROUNDS_MAX     999999999UL
+#define VERIFY_SHA512_ROUNDS_MAX     5000000UL
 #define VERIFY_SHA512_ROUNDS_DEFAULT 5000
 
 /*

@@ -208,8 +208,9 @@ log_flush_dropped(void)
     log_dropped = 0;
     pthread_mutex_unlock(&log_rate_lock);
     if (dropped > 0)
-        log_msg(LOGL_WARN, "%llu decision lines not logged (more than %u a "
-                           "second)",
+        log_msg(LOGL_WARN,
+                "%llu decision lines not logged (more than %u a "
+                "second)",
                 dropped, log_rate);
 }
 

@@ -445,6 +445,13 @@ main(int argc, char **argv)
     struct main_reload reload;
     int rc, fd, status = 1;
 
+    /*
+     * Descriptors inherited past the four we may use (stdin, which
+     * spawn-fcgi makes the socket; stdout; stderr; 3, systemd's socket)
+     * are closed: libfcgi puts connections in select() sets, which end at
+     * FD_SETSIZE, so our own descriptors must stay low.
+     */
+    close_range(4, ~0U, 0);
     rc = main_parse_args(argc, argv, &opts);
     if (rc != 0)
         return rc;

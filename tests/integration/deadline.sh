@@ -52,4 +52,22 @@ expect_eq "still answering afterwards" 401 "$(status_of "$(fcgi "unix:$S" \
 	REMOTE_ADDR=127.0.0.1)")"
 kill -0 "$AUTHD_PID" && ok "daemon alive" || not_ok "daemon alive" "it died"
 
+# Started with 1100 descriptors open (a careless parent): libfcgi cannot
+# handle connections numbered past FD_SETSIZE, so fcgi-authd closes what
+# it inherited beyond fd 3 and keeps its own numbers low.
+S2=$T/many.sock
+perl -e '
+	use POSIX ();
+	$^F = 100000; # keep them open across exec
+	my @keep; for (1..1100) { open(my $f, "<", "/dev/null") or die; push @keep, $f }
+	exec @ARGV or die "exec: $!"' \
+	"$FCGI_AUTHD" --allow-root yes --user-file "$T/users.htpasswd" \
+	--listen "unix:$S2" >>"$T/authd-many.log" 2>&1 </dev/null &
+many=$!
+bg_pid $many
+wait_ready $many "$T/authd-many.log" unix "$S2"
+expect_eq "1100 inherited descriptors: still answers" 200 \
+	"$(status_of "$(fcgi "unix:$S2" HTTP_AUTHORIZATION="Basic $(b64 alice:alice-secret)")")"
+expect_eq "and keeps few open" 1 "$([ "$(ls /proc/$many/fd | wc -l)" -lt 100 ] && echo 1)"
+
 finish

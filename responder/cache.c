@@ -76,6 +76,8 @@ cache_new(size_t max_entries, unsigned ttl)
             cache_free(c);
             return NULL;
         }
+        /* Touched now: memory use is its bound from the start, flat. */
+        util_wipe(s->slots, per * sizeof *s->slots);
         s->n = per;
     }
     c->capacity = per * CACHE_SHARDS;

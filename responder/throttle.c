@@ -55,6 +55,8 @@ throttle_new(const struct throttle_opts *o)
             throttle_free(t);
             return NULL;
         }
+        /* Touched now: memory use is its bound from the start, flat. */
+        util_wipe(t->shards[i].slots, per * sizeof *t->shards[i].slots);
         t->shards[i].n = per;
     }
     return t;

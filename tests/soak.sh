@@ -72,7 +72,14 @@ client() {
 }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$AUTHD_PID/status"; }
 
-client warm 3
+# Warm up with the same concurrency, so every worker thread has run (and
+# malloc has made its per-thread arenas) before the baseline is taken.
+kids=
+for c in 1 2 3 4; do
+	client "warm$c" 5 &
+	kids="$kids $!"
+done
+for k in $kids; do wait "$k"; done
 rss0=$(rss)
 kids=
 for c in 1 2 3 4; do

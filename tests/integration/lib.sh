@@ -325,6 +325,48 @@ copy_conf() {
 	mv "$_lib_dst.tmp" "$_lib_dst"
 }
 
+# start_nginx SOCK [SERVER_LINES]: nginx on a free 127.0.0.1 port
+# (NGINX_PORT) serving $T/htdocs, every location behind the shipped
+# etc/nginx/fcgi-authd.conf pointed at the fcgi-authd socket SOCK, with
+# SERVER_LINES (nginx syntax) added to the server block. As root, workers
+# run as www-data, as in production.
+start_nginx() {
+	NGINX_PORT=$(free_port)
+	_lib_n=$T/nginx
+	mkdir -p "$_lib_n/tmp" "$T/htdocs"
+	copy_conf "$top_srcdir/etc/nginx/fcgi-authd.conf" "$_lib_n/fcgi-authd.conf" \
+		/run/fcgi-authd/fcgi-authd.sock "$1"
+	_lib_user=
+	is_root && _lib_user="user www-data www-data;"
+	cat >"$_lib_n/nginx.conf" <<EOF
+$_lib_user
+daemon off;
+worker_processes 1;
+pid $_lib_n/nginx.pid;
+error_log $T/nginx-error.log info;
+events { worker_connections 256; }
+http {
+    access_log off;
+    default_type text/plain;
+    client_body_temp_path $_lib_n/tmp/body;
+    proxy_temp_path $_lib_n/tmp/proxy;
+    fastcgi_temp_path $_lib_n/tmp/fastcgi;
+    uwsgi_temp_path $_lib_n/tmp/uwsgi;
+    scgi_temp_path $_lib_n/tmp/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $T/htdocs;
+        include $_lib_n/fcgi-authd.conf;
+        auth_request /.fcgi-authd;
+${2:-}
+    }
+}
+EOF
+	start_bg "$T/nginx-stdout.log" nginx -p "$_lib_n/" -c "$_lib_n/nginx.conf" \
+		-e "$T/nginx-error.log"
+	wait_ready "$BG_PID" "$T/nginx-error.log" tcp 127.0.0.1 "$NGINX_PORT"
+}
+
 # ---------------------------------------------------------------- FastCGI --
 
 # fcgi [OPTIONS] ADDRESS NAME=VALUE...: run the test client, print the

@@ -14,46 +14,17 @@ need_www_data_reach
 
 U=$T/users.htpasswd
 SOCK=$T/authd.sock
-PORT=$(free_port)
-N=$T/nginx
-mkdir -p "$N/tmp" "$T/htdocs"
+mkdir -p "$T/htdocs"
 echo "SECRET page" >"$T/htdocs/index.html"
 
 if is_root; then
-	WORKER_USER="user www-data www-data;"
 	set -- --socket-group www-data --socket-mode 0660
 else
-	WORKER_USER=""
 	set --
 fi
 start_authd "unix:$SOCK" --user-file "$U" --cache-ttl 300 "$@"
-copy_conf "$top_srcdir/etc/nginx/fcgi-authd.conf" "$N/fcgi-authd.conf" \
-	/run/fcgi-authd/fcgi-authd.sock "$SOCK"
-cat >"$N/nginx.conf" <<EOF
-$WORKER_USER
-daemon off;
-worker_processes 1;
-pid $N/nginx.pid;
-error_log $T/nginx-error.log info;
-events { worker_connections 64; }
-http {
-    access_log $T/nginx-access.log;
-    default_type text/plain;
-    client_body_temp_path $N/tmp/body;
-    proxy_temp_path $N/tmp/proxy;
-    fastcgi_temp_path $N/tmp/fastcgi;
-    uwsgi_temp_path $N/tmp/uwsgi;
-    scgi_temp_path $N/tmp/scgi;
-    server {
-        listen 127.0.0.1:$PORT;
-        root $T/htdocs;
-        include $N/fcgi-authd.conf;
-        auth_request /.fcgi-authd;
-    }
-}
-EOF
-start_bg "$T/nginx-stdout.log" nginx -p "$N/" -c "$N/nginx.conf" -e "$T/nginx-error.log"
-wait_ready "$BG_PID" "$T/nginx-error.log" tcp 127.0.0.1 "$PORT"
+start_nginx "$SOCK"
+PORT=$NGINX_PORT
 
 get() {
 	curl_status "http://127.0.0.1:$PORT/" -u "$1"

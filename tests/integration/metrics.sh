@@ -10,42 +10,17 @@ make_fixtures "$T"
 need_www_data_reach
 
 SOCK=$T/authd.sock
-PORT=$(free_port)
-N=$T/nginx
-mkdir -p "$N/tmp" "$T/htdocs" "$T/pages"
+mkdir -p "$T/htdocs/misrouted" "$T/pages"
+echo "SECRET" >"$T/htdocs/misrouted/index.html"
 echo "page" >"$T/htdocs/index.html"
 printf '<p>Our own 403 page</p>\n' >"$T/pages/403.html"
 if is_root; then
-	WORKER_USER="user www-data www-data;"
 	set -- --socket-group www-data --socket-mode 0660
 else
-	WORKER_USER=""
 	set --
 fi
 start_authd "unix:$SOCK" --user-file "$T/users.htpasswd" --pages-dir "$T/pages" "$@"
-copy_conf "$top_srcdir/etc/nginx/fcgi-authd.conf" "$N/fcgi-authd.conf" \
-	/run/fcgi-authd/fcgi-authd.sock "$SOCK"
-cat >"$N/nginx.conf" <<EOF
-$WORKER_USER
-daemon off;
-worker_processes 1;
-pid $N/nginx.pid;
-error_log $T/nginx-error.log info;
-events { worker_connections 64; }
-http {
-    access_log off;
-    default_type text/plain;
-    client_body_temp_path $N/tmp/body;
-    proxy_temp_path $N/tmp/proxy;
-    fastcgi_temp_path $N/tmp/fastcgi;
-    uwsgi_temp_path $N/tmp/uwsgi;
-    scgi_temp_path $N/tmp/scgi;
-    server {
-        listen 127.0.0.1:$PORT;
-        root $T/htdocs;
-        include $N/fcgi-authd.conf;
-        auth_request /.fcgi-authd;
-
+start_nginx "$SOCK" "$(cat <<EOF
         # For Prometheus only: no password, loopback only.
         location = /fcgi-authd/metrics {
             auth_request off;
@@ -75,13 +50,9 @@ http {
         location /misrouted/ {
             auth_request /.misrouted;
         }
-    }
-}
 EOF
-mkdir -p "$T/htdocs/misrouted"
-echo "SECRET" >"$T/htdocs/misrouted/index.html"
-start_bg "$T/nginx-stdout.log" nginx -p "$N/" -c "$N/nginx.conf" -e "$T/nginx-error.log"
-wait_ready "$BG_PID" "$T/nginx-error.log" tcp 127.0.0.1 "$PORT"
+)"
+PORT=$NGINX_PORT
 B=http://127.0.0.1:$PORT
 
 curl_status "$B/index.html" -u alice:alice-secret >/dev/null

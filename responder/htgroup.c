@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +11,9 @@
 
 #include "file.h"
 #include "htgroup.h"
+#include "diag.h"
 #include "htpasswd.h"
+#include "strtab.h"
 #include "util.h"
 
 /*
@@ -29,15 +30,6 @@
 /* Bytes of a member name quoted in a diagnostic. */
 #define DIAG_NAME_MAX 40
 
-/*
- * One slot of a name index: the name's index + 1 (0: empty) and the high
- * half of its hash, so most probes that miss never touch a name.
- */
-struct slot {
-    uint32_t idx;
-    uint32_t tag;
-};
-
 /* A group or a user. */
 struct name {
     const char *p; /* NUL-terminated, in the table's strings */
@@ -46,13 +38,10 @@ struct name {
     uint32_t count; /* users: how many groups */
 };
 
-/* Names in order of first appearance, found in O(1) (load <= 1/2). */
+/* Names in order of first appearance, found in O(1). */
 struct index {
     struct name *names;
-    size_t n;
-    size_t cap;
-    struct slot *slots;
-    size_t mask; /* number of slots - 1 (a power of two - 1) */
+    struct strtab tab; /* tab.n names are in */
 };
 
 /* A slot of the membership set: group index + 1 (0: empty), user index. */
@@ -87,46 +76,6 @@ struct sizes {
     size_t strings; /* bytes of the distinct names, NULs included */
 };
 
-/* -------------------------------------------------------- diagnostics -- */
-
-/* Collects the errors of one parse and caps how many are shown. */
-struct reporter {
-    diag_fn *diag;
-    void *ctx;
-    const char *name;
-    size_t errors;
-};
-
-static void report(struct reporter *r, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-report(struct reporter *r, unsigned line, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    if (++r->errors > DIAG_SHOWN_MAX || r->diag == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    r->diag(r->ctx, LOGL_ERROR, r->name, line, msg);
-}
-
-/* The summary of what report() left out. */
-static void
-report_finish(struct reporter *r)
-{
-    char msg[128];
-
-    if (r->diag == NULL || r->errors <= DIAG_SHOWN_MAX)
-        return;
-    snprintf(msg, sizeof msg, "%zu more errors not shown",
-             r->errors - DIAG_SHOWN_MAX);
-    r->diag(r->ctx, LOGL_ERROR, r->name, 0, msg);
-}
-
 /* ---------------------------------------------------------------- lines -- */
 
 enum line_kind {
@@ -147,18 +96,18 @@ struct problem {
 };
 
 static void
-report_problem(struct reporter *rep, unsigned line, const struct problem *pr)
+report_problem(struct diag *rep, unsigned line, const struct problem *pr)
 {
     char q[4 * DIAG_NAME_MAX + 8] = "";
     size_t qlen = 0;
 
     if (pr->member.p == NULL) {
-        report(rep, line, "%s", pr->why);
+        diag_report(rep, LOGL_ERROR, line, "%s", pr->why);
         return;
     }
     /* Quoted and capped: the name may hold control bytes or be huge. */
     log_append_quoted(q, sizeof q, &qlen, pr->member, DIAG_NAME_MAX);
-    report(rep, line, "member %s: %s", q, pr->why);
+    diag_report(rep, LOGL_ERROR, line, "member %s: %s", q, pr->why);
 }
 
 /* Walks the lines of a buffer; lineno is the 1-based line just returned. */
@@ -310,8 +259,7 @@ parse_line(struct bytes l, unsigned lineno, struct line *out,
 
 /* Pass 1: report every malformed line; count group lines and members. */
 static int
-check_lines(const char *data, size_t len, struct reporter *rep,
-            struct sizes *sz)
+check_lines(const char *data, size_t len, struct diag *rep, struct sizes *sz)
 {
     struct cursor c = {data, data + len, 0};
     struct problem pr;
@@ -334,120 +282,77 @@ check_lines(const char *data, size_t len, struct reporter *rep,
     return rep->errors > 0 ? -1 : 0;
 }
 
-/* ------------------------------------------------------------- hashing -- */
-
-/* The murmur3 finaliser: every input bit affects every output bit. */
-static uint64_t
-mix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
-static uint64_t
-hash_name(uint64_t seed, struct bytes b)
-{
-    return util_hash64(seed, b.p, b.n);
-}
-
-static uint64_t
-new_seed(void)
-{
-    uint64_t seed;
-
-    /* Without randomness the tables still work; they are only less varied. */
-    if (util_random(&seed, sizeof seed) != 0)
-        seed = 0;
-    return seed;
-}
-
-/* Slots for up to max keys: a power of two, at least twice max. */
-static size_t
-slots_for(size_t max)
-{
-    size_t n = 16;
-
-    /* max is bounded by the file size cap: this cannot overflow. */
-    while (n < 2 * max)
-        n *= 2;
-    return n;
-}
-
 /* ---------------------------------------------------- counting names -- */
 
 /*
  * Pass 2 only counts distinct names, so its sets are lean and short-lived:
- * a slot is the name's offset in the text + 1 (0: empty) and its length.
+ * a key is the offset of the name's first occurrence in the text, and the
+ * name runs from there to the first byte no name holds (a group name ends
+ * at its ':', a member at a blank or the line's end; parse_line refused
+ * names with blanks, ':' or control bytes).
  */
-struct seen_slot {
-    uint32_t pos;
-    uint32_t len;
-};
-
-struct seen {
-    struct seen_slot *slots;
-    size_t mask;
-};
-
-/* Add b (inside base[]) to s; true when it was not there yet. */
-static bool
-seen_add(struct seen *s, uint64_t seed, const char *base, struct bytes b)
+static struct bytes
+text_name(const void *ctx, uint32_t pos)
 {
-    size_t i = (size_t)hash_name(seed, b) & s->mask;
+    const struct bytes *text = ctx;
+    const char *p = text->p + pos, *end = text->p + text->n;
+    const char *q = p;
 
-    /* Terminates: the set is never more than half full. */
-    for (;; i = (i + 1) & s->mask) {
-        struct seen_slot *e = &s->slots[i];
+    while (q < end && *q != ':' && !is_blank(*q) && *q != '\r' && *q != '\n')
+        q++;
+    return (struct bytes){p, (size_t)(q - p)};
+}
 
-        if (e->pos == 0) {
-            e->pos = (uint32_t)(b.p - base) + 1;
-            e->len = (uint32_t)b.n;
-            return true;
-        }
-        if (e->len == b.n && memcmp(base + e->pos - 1, b.p, b.n) == 0)
-            return false;
-    }
+/* Add b (inside text) to s; true when it was not there yet. */
+static bool
+seen_add(struct strtab *s, const struct bytes *text, struct bytes b)
+{
+    uint32_t first;
+
+    /* Sized for every name of pass 1: never full. */
+    return strtab_put(s, b.p, b.n, (uint32_t)(b.p - text->p), &first) ==
+           STRTAB_ADDED;
 }
 
 /* Pass 2: count distinct groups and users and their bytes. -1: ENOMEM. */
 static int
 count_distinct(const char *data, size_t len, struct sizes *sz)
 {
-    size_t ngs = slots_for(sz->group_lines), nus = slots_for(sz->members);
-    struct seen gs, us;
+    size_t ngs = strtab_slots_for(sz->group_lines);
+    size_t nus = strtab_slots_for(sz->members);
+    const struct bytes text = {data, len};
     struct cursor c = {data, data + len, 0};
-    uint64_t seed = new_seed();
+    uint64_t seed = strtab_seed();
+    struct strtab_slot *slots;
+    struct strtab gs, us;
     struct problem pr;
     struct bytes l, rest, m;
     struct line pl;
 
-    /* calloc: empty slots are zero. */
-    gs.slots = calloc(ngs + nus, sizeof *gs.slots);
-    if (gs.slots == NULL)
+    if (ngs == 0 || nus == 0)
         return -1;
-    gs.mask = ngs - 1;
-    us.slots = gs.slots + ngs;
-    us.mask = nus - 1;
+    /* calloc: empty slots are zero. */
+    slots = calloc(ngs + nus, sizeof *slots);
+    if (slots == NULL)
+        return -1;
+    strtab_init(&gs, slots, sz->group_lines, seed, text_name, &text);
+    strtab_init(&us, slots + ngs, sz->members, seed, text_name, &text);
     while (next_line(&c, &l)) {
         if (parse_line(l, c.lineno, &pl, &pr) != LINE_GROUP)
             continue;
-        if (seen_add(&gs, seed, data, pl.group)) {
+        if (seen_add(&gs, &text, pl.group)) {
             sz->groups++;
             sz->strings += pl.group.n + 1;
         }
         rest = pl.members;
         while (next_member(&rest, &m)) {
-            if (seen_add(&us, seed, data, m)) {
+            if (seen_add(&us, &text, m)) {
                 sz->users++;
                 sz->strings += m.n + 1;
             }
         }
     }
-    free(gs.slots);
+    free(slots);
     return 0;
 }
 
@@ -470,20 +375,30 @@ reserve(size_t *total, size_t n, size_t size, size_t *off)
     return true;
 }
 
+static struct bytes
+index_name(const void *ctx, uint32_t idx)
+{
+    const struct name *e = (const struct name *)ctx + idx;
+
+    return (struct bytes){e->p, e->len};
+}
+
 /* One allocation sized from sz; every slot empty. */
 static struct htgroup *
 table_new(const struct sizes *sz)
 {
-    size_t ngs = slots_for(sz->groups), nus = slots_for(sz->users);
-    size_t nps = slots_for(sz->members), total = sizeof(struct htgroup);
+    size_t ngs = strtab_slots_for(sz->groups);
+    size_t nus = strtab_slots_for(sz->users);
+    size_t nps = strtab_slots_for(sz->members), total = sizeof(struct htgroup);
     size_t o_gn, o_gs, o_un, o_us, o_p, o_m, o_s;
     struct htgroup *h;
     char *mem;
 
-    if (!reserve(&total, sz->groups, sizeof(struct name), &o_gn) ||
-        !reserve(&total, ngs, sizeof(struct slot), &o_gs) ||
+    if (ngs == 0 || nus == 0 || nps == 0 ||
+        !reserve(&total, sz->groups, sizeof(struct name), &o_gn) ||
+        !reserve(&total, ngs, sizeof(struct strtab_slot), &o_gs) ||
         !reserve(&total, sz->users, sizeof(struct name), &o_un) ||
-        !reserve(&total, nus, sizeof(struct slot), &o_us) ||
+        !reserve(&total, nus, sizeof(struct strtab_slot), &o_us) ||
         !reserve(&total, nps, sizeof(struct pair), &o_p) ||
         !reserve(&total, sz->members, sizeof(uint32_t), &o_m) ||
         !reserve(&total, sz->strings, 1, &o_s))
@@ -493,15 +408,13 @@ table_new(const struct sizes *sz)
     if (mem == NULL)
         return NULL;
     h = (struct htgroup *)(void *)mem;
-    h->seed = new_seed();
+    h->seed = strtab_seed();
     h->groups.names = (struct name *)(void *)(mem + o_gn);
-    h->groups.slots = (struct slot *)(void *)(mem + o_gs);
-    h->groups.cap = sz->groups;
-    h->groups.mask = ngs - 1;
+    strtab_init(&h->groups.tab, (struct strtab_slot *)(void *)(mem + o_gs),
+                sz->groups, h->seed, index_name, h->groups.names);
     h->users.names = (struct name *)(void *)(mem + o_un);
-    h->users.slots = (struct slot *)(void *)(mem + o_us);
-    h->users.cap = sz->users;
-    h->users.mask = nus - 1;
+    strtab_init(&h->users.tab, (struct strtab_slot *)(void *)(mem + o_us),
+                sz->users, h->seed, index_name, h->users.names);
     h->pairs = (struct pair *)(void *)(mem + o_p);
     h->pairs_mask = nps - 1;
     h->memberships = (uint32_t *)(void *)(mem + o_m);
@@ -510,71 +423,45 @@ table_new(const struct sizes *sz)
     return h;
 }
 
-/* The slot holding b, or the empty slot where it would go; *tag its tag. */
-static struct slot *
-index_find(const struct index *ix, uint64_t seed, struct bytes b, uint32_t *tag)
-{
-    uint64_t hv = hash_name(seed, b);
-    size_t i = (size_t)hv & ix->mask;
-
-    *tag = (uint32_t)(hv >> 32);
-    /* Terminates: the index is never more than half full. */
-    for (;; i = (i + 1) & ix->mask) {
-        struct slot *s = &ix->slots[i];
-        const struct name *e;
-
-        if (s->idx == 0)
-            return s;
-        if (s->tag != *tag)
-            continue;
-        e = &ix->names[s->idx - 1];
-        if (e->len == b.n && memcmp(e->p, b.p, b.n) == 0)
-            return s;
-    }
-}
-
 /* The index of b in ix: true and *idx set, or false. */
 static bool
-index_get(const struct index *ix, uint64_t seed, struct bytes b, uint32_t *idx)
+index_get(const struct index *ix, struct bytes b, uint32_t *idx)
 {
-    uint32_t tag;
-    const struct slot *s = index_find(ix, seed, b, &tag);
-
-    if (s->idx == 0)
-        return false;
-    *idx = s->idx - 1;
-    return true;
+    *idx = strtab_get(&ix->tab, b.p, b.n);
+    return *idx != STRTAB_NONE;
 }
 
 /*
  * Set *idx to the index of b in ix, adding it (copied into the strings)
  * when new. Pass 2 sized names and strings for exactly the names pass 3
- * adds; false (nothing written) if the two passes ever disagree.
+ * adds; false if the two passes ever disagree (the table is then thrown
+ * away).
  */
 static bool
 intern(struct htgroup *h, struct index *ix, struct bytes b, uint32_t *idx)
 {
-    uint32_t tag;
-    struct slot *s = index_find(ix, h->seed, b, &tag);
+    uint32_t n = (uint32_t)ix->tab.n;
     struct name *e;
     char *d;
 
-    if (s->idx != 0) {
-        *idx = s->idx - 1;
+    switch (strtab_put(&ix->tab, b.p, b.n, n, idx)) {
+    case STRTAB_FOUND:
         return true;
+    case STRTAB_FULL:
+        return false;
+    case STRTAB_ADDED:
+        break;
     }
-    if (ix->n == ix->cap || b.n >= h->strings_cap - h->strings_len)
+    if (b.n >= h->strings_cap - h->strings_len)
         return false;
     d = h->strings + h->strings_len;
     memcpy(d, b.p, b.n);
     d[b.n] = '\0';
     h->strings_len += b.n + 1;
-    e = &ix->names[ix->n];
+    e = &ix->names[n];
     e->p = d;
     e->len = (uint32_t)b.n;
-    s->tag = tag;
-    s->idx = (uint32_t)++ix->n;
-    *idx = s->idx - 1;
+    *idx = n;
     return true;
 }
 
@@ -582,7 +469,8 @@ intern(struct htgroup *h, struct index *ix, struct bytes b, uint32_t *idx)
 static struct pair *
 pair_find(const struct htgroup *h, uint32_t g, uint32_t u)
 {
-    size_t i = (size_t)mix64(h->seed ^ ((uint64_t)g << 32 | u)) & h->pairs_mask;
+    uint64_t key = (uint64_t)g << 32 | u;
+    size_t i = (size_t)util_hash64(h->seed, &key, sizeof key) & h->pairs_mask;
 
     /* Terminates: the set is never more than half full. */
     for (;; i = (i + 1) & h->pairs_mask) {
@@ -613,7 +501,7 @@ table_order(struct htgroup *h)
     uint32_t off = 0;
     size_t i;
 
-    for (i = 0; i < h->users.n; i++) {
+    for (i = 0; i < h->users.tab.n; i++) {
         users[i].first = off;
         off += users[i].count;
         users[i].count = 0;
@@ -624,7 +512,7 @@ table_order(struct htgroup *h)
         e = &users[h->pairs[i].user];
         h->memberships[e->first + e->count++] = h->pairs[i].group - 1;
     }
-    for (i = 0; i < h->users.n; i++)
+    for (i = 0; i < h->users.tab.n; i++)
         if (users[i].count > 1)
             qsort(h->memberships + users[i].first, users[i].count,
                   sizeof(uint32_t), cmp_u32);
@@ -669,19 +557,20 @@ struct htgroup *
 htgroup_parse(const char *name, const char *data, size_t len, diag_fn *diag,
               void *diag_ctx)
 {
-    struct reporter rep = {diag, diag_ctx, name, 0};
+    struct diag rep;
     struct sizes sz = {0, 0, 0, 0, 0};
     struct htgroup *h = NULL;
 
+    diag_init(&rep, diag, diag_ctx, name, DIAG_SHOWN_MAX);
     if (data == NULL && len > 0) {
-        report(&rep, 0, "no data");
+        diag_report(&rep, LOGL_ERROR, 0, "no data");
         goto done;
     }
     if (data == NULL)
         data = "";
     if (len > HTGROUP_FILE_MAX) {
-        report(&rep, 0, "larger than %zu MiB (%zu bytes)",
-               HTGROUP_FILE_MAX >> 20, len);
+        diag_report(&rep, LOGL_ERROR, 0, "larger than %zu MiB (%zu bytes)",
+                    HTGROUP_FILE_MAX >> 20, len);
         goto done;
     }
     if (check_lines(data, len, &rep, &sz) != 0)
@@ -689,17 +578,19 @@ htgroup_parse(const char *name, const char *data, size_t len, diag_fn *diag,
     if (count_distinct(data, len, &sz) == 0)
         h = table_new(&sz);
     if (h == NULL) {
-        report(&rep, 0, "out of memory for %zu groups and %zu members",
-               sz.group_lines, sz.members);
+        diag_report(&rep, LOGL_ERROR, 0,
+                    "out of memory for %zu groups and %zu members",
+                    sz.group_lines, sz.members);
         goto done;
     }
     if (table_fill(h, data, len) != 0) {
-        report(&rep, 0, "internal error: the table was sized too small");
+        diag_report(&rep, LOGL_ERROR, 0,
+                    "internal error: the table was sized too small");
         htgroup_free(h);
         h = NULL;
     }
 done:
-    report_finish(&rep);
+    diag_finish(&rep);
     return h;
 }
 
@@ -728,7 +619,7 @@ htgroup_exists(const struct htgroup *g, const char *group, size_t glen)
 
     if (g == NULL || group == NULL || glen == 0 || glen > HTGROUP_NAME_MAX)
         return false;
-    return index_get(&g->groups, g->seed, (struct bytes){group, glen}, &gi);
+    return index_get(&g->groups, (struct bytes){group, glen}, &gi);
 }
 
 bool
@@ -740,8 +631,8 @@ htgroup_member(const struct htgroup *g, const char *group, size_t glen,
     if (g == NULL || group == NULL || glen == 0 || glen > HTGROUP_NAME_MAX ||
         user == NULL || ulen == 0 || ulen > HTPASSWD_USER_MAX)
         return false;
-    if (!index_get(&g->groups, g->seed, (struct bytes){group, glen}, &gi) ||
-        !index_get(&g->users, g->seed, (struct bytes){user, ulen}, &ui))
+    if (!index_get(&g->groups, (struct bytes){group, glen}, &gi) ||
+        !index_get(&g->users, (struct bytes){user, ulen}, &ui))
         return false;
     return pair_find(g, gi, ui)->group != 0;
 }
@@ -754,7 +645,7 @@ htgroup_each_group(const struct htgroup *g, const char *user, size_t ulen,
     uint32_t ui, k;
 
     if (g == NULL || user == NULL || ulen == 0 || ulen > HTPASSWD_USER_MAX ||
-        !index_get(&g->users, g->seed, (struct bytes){user, ulen}, &ui))
+        !index_get(&g->users, (struct bytes){user, ulen}, &ui))
         return 0;
     u = &g->users.names[ui];
     for (k = 0; fn != NULL && k < u->count; k++) {
@@ -767,7 +658,7 @@ htgroup_each_group(const struct htgroup *g, const char *user, size_t ulen,
 size_t
 htgroup_count(const struct htgroup *g)
 {
-    return g != NULL ? g->groups.n : 0;
+    return g != NULL ? g->groups.tab.n : 0;
 }
 
 void

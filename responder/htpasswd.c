@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "diag.h"
 #include "htpasswd.h"
+#include "strtab.h"
 #include "util.h"
 
 /* Largest credential file htpasswd_load reads. */
@@ -25,78 +27,19 @@
 #define DIAG_SHOWN_MAX 20
 
 /*
- * One slot of the open-addressing table: the entry index + 1 (0: empty)
- * and the high half of the user's hash, so most probes that miss never
- * touch an entry.
- */
-struct slot {
-    uint32_t idx;
-    uint32_t tag;
-};
-
-/*
  * The table lives in one allocation: this header, the entries, the slots
- * and the strings (users and hashes, each NUL-terminated), in that order.
+ * of the user index and the strings (users and hashes, each
+ * NUL-terminated), in that order.
  */
 struct htpasswd {
     struct htpasswd_entry *entries;
     size_t count;
     size_t usable;
-    struct slot *slots;
-    size_t mask; /* number of slots - 1 (a power of two - 1) */
-    uint64_t seed;
+    struct strtab users; /* user -> index in entries */
     char *strings;
     size_t strings_cap;
     size_t strings_len;
 };
-
-/* Collects the diagnostics of one parse and caps how many are shown. */
-struct reporter {
-    diag_fn *diag;
-    void *ctx;
-    const char *name;
-    size_t errors;
-    size_t warnings;
-};
-
-static void report(struct reporter *r, enum log_level sev, unsigned line,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-report(struct reporter *r, enum log_level sev, unsigned line, const char *fmt,
-       ...)
-{
-    char msg[512];
-    size_t *count = sev == LOGL_ERROR ? &r->errors : &r->warnings;
-    va_list ap;
-
-    if (++*count > DIAG_SHOWN_MAX || r->diag == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    r->diag(r->ctx, sev, r->name, line, msg);
-}
-
-/* The summary of what report() left out. */
-static void
-report_finish(struct reporter *r)
-{
-    char msg[128];
-
-    if (r->diag == NULL)
-        return;
-    if (r->errors > DIAG_SHOWN_MAX) {
-        snprintf(msg, sizeof msg, "%zu more errors not shown",
-                 r->errors - DIAG_SHOWN_MAX);
-        r->diag(r->ctx, LOGL_ERROR, r->name, 0, msg);
-    }
-    if (r->warnings > DIAG_SHOWN_MAX) {
-        snprintf(msg, sizeof msg, "%zu more warnings not shown",
-                 r->warnings - DIAG_SHOWN_MAX);
-        r->diag(r->ctx, LOGL_WARN, r->name, 0, msg);
-    }
-}
 
 /* ---------------------------------------------------------------- lines -- */
 
@@ -185,8 +128,7 @@ parse_line(const char *p, size_t n, struct line *out, const char **why)
  * SIZE_MAX after reporting every malformed line (and a too long file).
  */
 static size_t
-count_entries(const char *data, size_t len, struct reporter *rep,
-              size_t *strings)
+count_entries(const char *data, size_t len, struct diag *rep, size_t *strings)
 {
     const char *p = data, *end = data + len, *nl, *why = NULL;
     size_t entries = 0, bytes = 0;
@@ -196,7 +138,7 @@ count_entries(const char *data, size_t len, struct reporter *rep,
     while (p < end) {
         nl = memchr(p, '\n', (size_t)(end - p));
         if (lineno == UINT_MAX) {
-            report(rep, LOGL_ERROR, 0, "too many lines");
+            diag_report(rep, LOGL_ERROR, 0, "too many lines");
             return SIZE_MAX;
         }
         lineno++;
@@ -209,7 +151,7 @@ count_entries(const char *data, size_t len, struct reporter *rep,
             bytes += l.ulen + 1 + l.hlen + 1;
             break;
         case LINE_BAD:
-            report(rep, LOGL_ERROR, lineno, "%s", why);
+            diag_report(rep, LOGL_ERROR, lineno, "%s", why);
             break;
         }
         p = nl != NULL ? nl + 1 : end;
@@ -220,49 +162,27 @@ count_entries(const char *data, size_t len, struct reporter *rep,
 
 /* ---------------------------------------------------------------- table -- */
 
-/* The slot holding user[0..n), or the empty slot where it would go. */
-static struct slot *
-find_slot(const struct htpasswd *h, const char *user, size_t n)
+static struct bytes
+entry_user(const void *ctx, uint32_t idx)
 {
-    uint64_t hv = util_hash64(h->seed, user, n);
-    uint32_t tag = (uint32_t)(hv >> 32);
-    size_t i = (size_t)hv & h->mask;
-    const struct htpasswd_entry *e;
+    const struct htpasswd_entry *e = (const struct htpasswd_entry *)ctx + idx;
 
-    /* Terminates: the table is never more than half full. */
-    for (;; i = (i + 1) & h->mask) {
-        struct slot *s = &h->slots[i];
-
-        if (s->idx == 0)
-            return s;
-        if (s->tag != tag)
-            continue;
-        e = &h->entries[s->idx - 1];
-        if (e->user_len == n && memcmp(e->user, user, n) == 0)
-            return s;
-    }
+    return (struct bytes){e->user, e->user_len};
 }
 
-/*
- * One allocation for up to max entries and strings bytes of text. The
- * slots number a power of two at least twice max (load <= 1/2).
- */
+/* One allocation for up to max entries and strings bytes of text. */
 static struct htpasswd *
 table_new(size_t max, size_t strings)
 {
     struct htpasswd *h;
-    size_t nslots = 16, esize, ssize, total;
+    size_t nslots = strtab_slots_for(max), esize, ssize, total;
 
-    /* Slot indexes are 32-bit; the sizes below must not wrap. */
-    if (max >= UINT32_MAX / 4 ||
-        max > SIZE_MAX / 4 / sizeof(struct htpasswd_entry))
+    /* The sizes below must not wrap. */
+    if (nslots == 0 || max > SIZE_MAX / 4 / sizeof(struct htpasswd_entry))
         return NULL;
-    while (nslots < 2 * max)
-        nslots *= 2;
     esize = max * sizeof(struct htpasswd_entry);
-    ssize = nslots * sizeof(struct slot);
-    if (nslots > SIZE_MAX / 4 / sizeof(struct slot) ||
-        strings > SIZE_MAX - sizeof *h - esize - ssize)
+    ssize = nslots * sizeof(struct strtab_slot);
+    if (strings > SIZE_MAX - sizeof *h - esize - ssize)
         return NULL;
     total = sizeof *h + esize + ssize + strings;
     /* calloc: empty slots are zero. */
@@ -270,13 +190,10 @@ table_new(size_t max, size_t strings)
     if (h == NULL)
         return NULL;
     h->entries = (struct htpasswd_entry *)(h + 1);
-    h->slots = (struct slot *)((char *)h->entries + esize);
-    h->mask = nslots - 1;
-    h->strings = (char *)h->slots + ssize;
+    strtab_init(&h->users, (struct strtab_slot *)((char *)h->entries + esize),
+                max, strtab_seed(), entry_user, h->entries);
+    h->strings = (char *)h->entries + esize + ssize;
     h->strings_cap = strings;
-    /* Without randomness the table still works; it is only less varied. */
-    if (util_random(&h->seed, sizeof h->seed) != 0)
-        h->seed = 0;
     return h;
 }
 
@@ -367,20 +284,22 @@ comment_expiry(const char *c, size_t n, long long *at)
 /* Add the entry of line lineno, or warn about a repeated user. */
 static void
 table_add(struct htpasswd *h, const struct line *l, unsigned lineno,
-          const struct htpasswd_opts *opts, struct reporter *rep)
+          const struct htpasswd_opts *opts, struct diag *rep)
 {
-    struct slot *s = find_slot(h, l->user, l->ulen);
     struct htpasswd_entry *e;
     const char *why;
+    uint32_t first;
 
-    if (s->idx != 0) {
-        report(rep, LOGL_WARN, lineno,
-               "user '%.*s': already defined on line %u, this line is "
-               "ignored",
-               (int)l->ulen, l->user, h->entries[s->idx - 1].line);
+    /* Pass 1 counted the entries: the table cannot be full. */
+    if (strtab_put(&h->users, l->user, l->ulen, (uint32_t)h->count, &first) ==
+        STRTAB_FOUND) {
+        diag_report(rep, LOGL_WARN, lineno,
+                    "user '%.*s': already defined on line %u, this line is "
+                    "ignored",
+                    (int)l->ulen, l->user, h->entries[first].line);
         return;
     }
-    e = &h->entries[h->count];
+    e = &h->entries[h->count++];
     e->user = table_strdup(h, l->user, l->ulen);
     e->user_len = l->ulen;
     e->hash = table_strdup(h, l->hash, l->hlen);
@@ -393,12 +312,10 @@ table_add(struct htpasswd *h, const struct line *l, unsigned lineno,
               "YYYY-MM-DDTHH:MM:SSZ, UTC)";
     e->usable = why == NULL;
     if (why != NULL)
-        report(rep, LOGL_WARN, lineno, "user '%.*s': %s", (int)l->ulen, l->user,
-               why);
+        diag_report(rep, LOGL_WARN, lineno, "user '%.*s': %s", (int)l->ulen,
+                    l->user, why);
     else
         h->usable++;
-    s->idx = (uint32_t)++h->count;
-    s->tag = (uint32_t)(util_hash64(h->seed, l->user, l->ulen) >> 32);
 }
 
 /* ------------------------------------------------------------------ API -- */
@@ -408,13 +325,14 @@ htpasswd_parse(const char *name, const char *data, size_t len,
                const struct htpasswd_opts *opts, diag_fn *diag, void *diag_ctx)
 {
     static const struct htpasswd_opts defaults = {false, false};
-    struct reporter rep = {diag, diag_ctx, name, 0, 0};
+    struct diag rep;
     const char *p, *end, *nl, *why;
     struct htpasswd *h = NULL;
     size_t max, strings = 0;
     unsigned lineno = 0;
     struct line l;
 
+    diag_init(&rep, diag, diag_ctx, name, DIAG_SHOWN_MAX);
     if (opts == NULL)
         opts = &defaults;
     if (data == NULL) {
@@ -428,7 +346,7 @@ htpasswd_parse(const char *name, const char *data, size_t len,
         goto done;
     h = table_new(max, strings);
     if (h == NULL) {
-        report(&rep, LOGL_ERROR, 0, "out of memory for %zu entries", max);
+        diag_report(&rep, LOGL_ERROR, 0, "out of memory for %zu entries", max);
         goto done;
     }
     /* Pass 2: the lines are known good; fill the table. */
@@ -440,9 +358,9 @@ htpasswd_parse(const char *name, const char *data, size_t len,
             table_add(h, &l, lineno, opts, &rep);
     }
     if (h->usable == 0)
-        report(&rep, LOGL_WARN, 0, "no usable entries: nobody can log in");
+        diag_report(&rep, LOGL_WARN, 0, "no usable entries: nobody can log in");
 done:
-    report_finish(&rep);
+    diag_finish(&rep);
     return h;
 }
 
@@ -468,12 +386,12 @@ htpasswd_load(const char *path, const struct htpasswd_opts *opts, diag_fn *diag,
 const struct htpasswd_entry *
 htpasswd_lookup(const struct htpasswd *h, const char *user, size_t n)
 {
-    const struct slot *s;
+    uint32_t i;
 
     if (h == NULL || user == NULL || n == 0 || n > HTPASSWD_USER_MAX)
         return NULL;
-    s = find_slot(h, user, n);
-    return s->idx != 0 ? &h->entries[s->idx - 1] : NULL;
+    i = strtab_get(&h->users, user, n);
+    return i != STRTAB_NONE ? &h->entries[i] : NULL;
 }
 
 size_t

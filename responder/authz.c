@@ -345,9 +345,9 @@ authz_check(const struct authz_ctx *ctx, const struct authz_scope *sc,
         authz_dummy(ctx, vctx, pw, REASON_UNKNOWN_USER, d);
     else if (e->kind == HASH_LOCKED)
         authz_dummy(ctx, vctx, pw, REASON_LOCKED, d);
-    else if (!e->usable)
+    else if (e->unusable != HTPASSWD_USABLE)
         authz_dummy(ctx, vctx, pw, REASON_UNUSABLE, d);
-    else if (e->expires != 0 && (long long)time(NULL) >= e->expires)
+    else if (htpasswd_entry_expired(e, (long long)time(NULL)))
         authz_dummy(ctx, vctx, pw, REASON_EXPIRED, d);
     else
         authz_verify(ctx, sc, r, vctx, e, pw, d);
@@ -438,13 +438,13 @@ authz_apache_authz(const struct authz_ctx *ctx, const struct authz_scope *sc,
      * expires= field: an account our user file has ended stays ended.
      */
     e = htpasswd_lookup(sc->profile->users, u.p, u.n);
-    if (e != NULL && !e->usable) {
+    if (e != NULL && e->unusable != HTPASSWD_USABLE) {
         /* Locked, or an entry we refuse everywhere else: deny-biased. */
         authz_deny(d, 403,
                    e->kind == HASH_LOCKED ? REASON_LOCKED : REASON_UNUSABLE);
         return;
     }
-    if (e != NULL && e->expires != 0 && (long long)time(NULL) >= e->expires) {
+    if (e != NULL && htpasswd_entry_expired(e, (long long)time(NULL))) {
         authz_deny(d, 403, REASON_EXPIRED);
         return;
     }

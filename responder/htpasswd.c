@@ -208,43 +208,81 @@ table_strdup(struct htpasswd *h, const char *s, size_t n)
     return d;
 }
 
-/* Why an entry of this kind cannot match, or NULL when it can. */
-static unsigned htpasswd_max_bcrypt = 16;
-static unsigned long htpasswd_max_rounds = 5000000;
+static const struct {
+    const char *name;
+    const char *text;
+} unusable_names[] = {
+    [HTPASSWD_USABLE] = {"usable", "can match"},
+    [HTPASSWD_LOCKED] = {"locked",
+                         "locked account ('!' or '*' before the hash)"},
+    [HTPASSWD_EMPTY_HASH] = {"empty_hash", "empty password hash"},
+    [HTPASSWD_UNKNOWN_FORMAT] = {"unknown_format",
+                                 "unknown or malformed hash format"},
+    [HTPASSWD_PLAIN_OFF] = {"plaintext_off",
+                            "plaintext password is disabled (set "
+                            "allow_plaintext = yes)"},
+    [HTPASSWD_DES_OFF] = {"des_off",
+                          "DES crypt is disabled (set allow_des = yes)"},
+    [HTPASSWD_BCRYPT_CAP] = {"bcrypt_cost_cap",
+                             "bcrypt cost above max_bcrypt_cost: never "
+                             "matches"},
+    [HTPASSWD_ROUNDS_CAP] = {"crypt_rounds_cap",
+                             "sha-crypt rounds above max_crypt_rounds: never "
+                             "matches"},
+    [HTPASSWD_BAD_EXPIRES] = {"bad_expires",
+                              "unreadable expires= (expected YYYY-MM-DD or "
+                              "YYYY-MM-DDTHH:MM:SSZ, UTC)"},
+};
 
-void
-htpasswd_set_caps(unsigned max_bcrypt_cost, unsigned long max_rounds)
+const char *
+htpasswd_unusable_name(enum htpasswd_unusable why)
 {
-    htpasswd_max_bcrypt = max_bcrypt_cost;
-    htpasswd_max_rounds = max_rounds;
+    if ((size_t)why >= sizeof unusable_names / sizeof unusable_names[0])
+        return "unknown";
+    return unusable_names[why].name;
 }
 
-static const char *
-unusable_reason(enum hash_kind kind, const char *hash, size_t hlen,
-                const struct htpasswd_opts *opts)
+const char *
+htpasswd_unusable_text(enum htpasswd_unusable why)
+{
+    if ((size_t)why >= sizeof unusable_names / sizeof unusable_names[0])
+        return "unknown reason";
+    return unusable_names[why].text;
+}
+
+bool
+htpasswd_entry_expired(const struct htpasswd_entry *e, long long now)
+{
+    return e->expires != 0 && now >= e->expires;
+}
+
+/* Why an entry with this hash cannot match, as far as the hash tells. */
+static enum htpasswd_unusable
+hash_unusable(enum hash_kind kind, const char *hash, size_t hlen,
+              const struct htpasswd_opts *opts)
 {
     unsigned long cost = verify_cost(kind, hash, hlen);
 
-    if (kind == HASH_BCRYPT && htpasswd_max_bcrypt != 0 &&
-        cost > htpasswd_max_bcrypt)
-        return "bcrypt cost above max_bcrypt_cost: never matches";
-    if ((kind == HASH_SHA512 || kind == HASH_SHA256) &&
-        htpasswd_max_rounds != 0 && cost > htpasswd_max_rounds)
-        return "sha-crypt rounds above max_crypt_rounds: never matches";
     switch (kind) {
     case HASH_LOCKED:
-        return "locked account";
+        return HTPASSWD_LOCKED;
     case HASH_INVALID:
-        return hlen == 0 ? "empty password hash" : "unknown hash format";
+        return hlen == 0 ? HTPASSWD_EMPTY_HASH : HTPASSWD_UNKNOWN_FORMAT;
     case HASH_PLAIN:
-        return opts->allow_plaintext ? NULL
-                                     : "plaintext password is disabled (set "
-                                       "allow_plaintext = yes)";
+        return opts->allow_plaintext ? HTPASSWD_USABLE : HTPASSWD_PLAIN_OFF;
     case HASH_DES:
-        return opts->allow_des ? NULL
-                               : "DES crypt is disabled (set allow_des = yes)";
+        return opts->allow_des ? HTPASSWD_USABLE : HTPASSWD_DES_OFF;
+    case HASH_BCRYPT:
+        return opts->max_bcrypt_cost != 0 && cost > opts->max_bcrypt_cost
+                   ? HTPASSWD_BCRYPT_CAP
+                   : HTPASSWD_USABLE;
+    case HASH_SHA512:
+    case HASH_SHA256:
+        return opts->max_crypt_rounds != 0 && cost > opts->max_crypt_rounds
+                   ? HTPASSWD_ROUNDS_CAP
+                   : HTPASSWD_USABLE;
     default:
-        return NULL;
+        return HTPASSWD_USABLE;
     }
 }
 
@@ -287,7 +325,6 @@ table_add(struct htpasswd *h, const struct line *l, unsigned lineno,
           const struct htpasswd_opts *opts, struct diag *rep)
 {
     struct htpasswd_entry *e;
-    const char *why;
     uint32_t first;
 
     /* Pass 1 counted the entries: the table cannot be full. */
@@ -306,14 +343,13 @@ table_add(struct htpasswd *h, const struct line *l, unsigned lineno,
     e->hash_len = l->hlen;
     e->kind = verify_classify(l->hash, l->hlen);
     e->line = lineno;
-    why = unusable_reason(e->kind, l->hash, l->hlen, opts);
-    if (why == NULL && comment_expiry(l->comment, l->clen, &e->expires) < 0)
-        why = "unreadable expires= (expected YYYY-MM-DD or "
-              "YYYY-MM-DDTHH:MM:SSZ, UTC)";
-    e->usable = why == NULL;
-    if (why != NULL)
+    e->unusable = hash_unusable(e->kind, l->hash, l->hlen, opts);
+    if (e->unusable == HTPASSWD_USABLE &&
+        comment_expiry(l->comment, l->clen, &e->expires) < 0)
+        e->unusable = HTPASSWD_BAD_EXPIRES;
+    if (e->unusable != HTPASSWD_USABLE)
         diag_report(rep, LOGL_WARN, lineno, "user '%.*s': %s", (int)l->ulen,
-                    l->user, why);
+                    l->user, htpasswd_unusable_text(e->unusable));
     else
         h->usable++;
 }
@@ -324,7 +360,7 @@ struct htpasswd *
 htpasswd_parse(const char *name, const char *data, size_t len,
                const struct htpasswd_opts *opts, diag_fn *diag, void *diag_ctx)
 {
-    static const struct htpasswd_opts defaults = {false, false};
+    static const struct htpasswd_opts defaults = HTPASSWD_OPTS_DEFAULT;
     struct diag rep;
     const char *p, *end, *nl, *why;
     struct htpasswd *h = NULL;

@@ -460,7 +460,6 @@ main(int argc, char **argv)
     log_set_level(conf.log_level);
     log_setup(conf.log_syslog);
     log_set_rate(conf.log_rate);
-    htpasswd_set_caps(conf.max_bcrypt_cost, conf.max_crypt_rounds);
     snap = snapshot_load(&conf, log_diag, NULL);
     if (snap == NULL)
         goto done;

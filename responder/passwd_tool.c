@@ -419,14 +419,17 @@ tool_diag(void *ctx, enum log_level sev, const char *file, unsigned line,
 }
 
 /*
- * Parse text as fcgi-authd would (every format allowed, so only malformed
- * lines fail); NULL after telling which lines are wrong.
+ * How the tool reads a file, for edits, -v and --audit alike: every format
+ * allowed (so only malformed lines fail) and fcgi-authd's default caps.
  */
+static const struct htpasswd_opts tool_read_opts = PWFILE_AUDIT_OPTS;
+
+/* Parse text as fcgi-authd would; NULL after telling which lines are wrong. */
 static struct htpasswd *
 parse_file(const char *name, const char *text, size_t len)
 {
-    static const struct htpasswd_opts all = {true, true};
-    struct htpasswd *h = htpasswd_parse(name, text, len, &all, tool_diag, NULL);
+    struct htpasswd *h =
+        htpasswd_parse(name, text, len, &tool_read_opts, tool_diag, NULL);
 
     if (h == NULL)
         say("%s is not a valid password file (fcgi-authd would refuse it)",
@@ -492,7 +495,7 @@ note_entry(const struct tool_opts *o, const struct htpasswd *h,
     if (e->kind == HASH_LOCKED)
         say("note: %s was locked; the new password unlocks the account",
             o->user);
-    if (e->expires != 0 && (long long)time(NULL) >= e->expires)
+    if (htpasswd_entry_expired(e, (long long)time(NULL)))
         say("note: %s's entry has expired (expires= in its third field, "
             "kept): fcgi-authd still refuses it",
             o->user);
@@ -694,7 +697,7 @@ verify_notes(const struct tool_opts *o, const struct htpasswd_entry *e)
         say("note: fcgi-authd reads DES crypt only with allow_des = yes");
     if (e->kind == HASH_PLAIN)
         say("note: fcgi-authd reads {PLAIN} only with allow_plaintext = yes");
-    if (e->expires != 0 && (long long)time(NULL) >= e->expires)
+    if (htpasswd_entry_expired(e, (long long)time(NULL)))
         say("note: %s's entry has expired: fcgi-authd refuses it", o->user);
 }
 
@@ -798,7 +801,7 @@ run_audit(const struct tool_opts *o)
         return EXIT_FILE;
     }
     found = pwfile_audit(o->file, buf, len, &st, (long long)time(NULL),
-                         audit_print, &a);
+                         &tool_read_opts, audit_print, &a);
     file_free(buf, len);
     if (fflush(stdout) != 0) {
         say("cannot write to stdout: %s", strerror(errno));

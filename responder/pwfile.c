@@ -331,34 +331,6 @@ legacy_reason(enum hash_kind kind)
     }
 }
 
-/*
- * The work factor of a bcrypt or sha-crypt hash h[0..n) that
- * verify_classify accepted: bcrypt's two-digit cost, or sha-crypt's
- * "rounds=" (5000 when absent). 0 for other kinds.
- */
-static unsigned long
-hash_cost(enum hash_kind kind, const char *h, size_t n)
-{
-    static const char rounds[] = "rounds=";
-    unsigned long r = 0;
-    const char *end;
-
-    if (kind == HASH_BCRYPT)
-        return (unsigned long)(h[4] - '0') * 10 + (unsigned long)(h[5] - '0');
-    if (kind != HASH_SHA512 && kind != HASH_SHA256)
-        return 0;
-    if (n < 3 + sizeof rounds - 1 ||
-        memcmp(h + 3, rounds, sizeof rounds - 1) != 0)
-        return VERIFY_SHA512_ROUNDS_DEFAULT;
-    h += 3 + sizeof rounds - 1;
-    n -= 3 + sizeof rounds - 1;
-    end = memchr(h, '$', n);
-    if (end == NULL ||
-        util_parse_ulong(h, (size_t)(end - h), 1, ULONG_MAX, &r) != 0)
-        return 0;
-    return r;
-}
-
 /* The findings of the first definition e of a user, seen on line l. */
 static void
 audit_entry(struct audit *a, const char *user, size_t ulen,
@@ -366,17 +338,17 @@ audit_entry(struct audit *a, const char *user, size_t ulen,
 {
     char text[160];
     const char *why = legacy_reason(e->kind);
-    unsigned long cost = hash_cost(e->kind, e->hash, e->hash_len);
+    unsigned long cost = verify_cost(e->kind, e->hash, e->hash_len);
     struct tm tm;
     time_t t;
 
-    if (e->kind == HASH_LOCKED)
+    /* The one reason the loader gave, in its words. */
+    if (e->unusable == HTPASSWD_LOCKED)
         audit_emit(a, PWFILE_LOCKED, e->line, user, ulen,
-                   "locked ('!' or '*' before the hash)");
-    else if (e->kind == HASH_INVALID)
+                   htpasswd_unusable_text(e->unusable));
+    else if (e->unusable != HTPASSWD_USABLE)
         audit_emit(a, PWFILE_UNUSABLE, e->line, user, ulen,
-                   e->hash_len == 0 ? "empty password hash"
-                                    : "unknown or malformed hash format");
+                   htpasswd_unusable_text(e->unusable));
     else if (why != NULL)
         audit_emit(a, PWFILE_LEGACY, e->line, user, ulen, why);
     if (e->kind == HASH_BCRYPT && cost < VERIFY_BCRYPT_COST_MIN) {
@@ -393,12 +365,7 @@ audit_entry(struct audit *a, const char *user, size_t ulen,
                  VERIFY_SHA512_ROUNDS_MIN);
         audit_emit(a, PWFILE_WEAK, e->line, user, ulen, text);
     }
-    /* Every other reason is told above; what is left is the expiry. */
-    if (!e->usable && e->kind != HASH_LOCKED && e->kind != HASH_INVALID)
-        audit_emit(a, PWFILE_UNUSABLE, e->line, user, ulen,
-                   "unreadable expires= (expected YYYY-MM-DD or "
-                   "YYYY-MM-DDTHH:MM:SSZ, UTC)");
-    if (e->expires != 0 && now >= e->expires) {
+    if (htpasswd_entry_expired(e, now)) {
         t = (time_t)e->expires;
         if (gmtime_r(&t, &tm) == NULL ||
             strftime(text, sizeof text, "expired at %Y-%m-%dT%H:%M:%SZ", &tm) ==
@@ -410,11 +377,10 @@ audit_entry(struct audit *a, const char *user, size_t ulen,
 
 long
 pwfile_audit(const char *name, const char *text, size_t len,
-             const struct stat *st, long long now, pwfile_audit_fn *fn,
-             void *ctx)
+             const struct stat *st, long long now,
+             const struct htpasswd_opts *opts, pwfile_audit_fn *fn, void *ctx)
 {
-    /* Every format counts as readable here: the audit says which are bad. */
-    static const struct htpasswd_opts all = {true, true};
+    static const struct htpasswd_opts all = PWFILE_AUDIT_OPTS;
     struct audit a = {fn, ctx, 0};
     const struct htpasswd_entry *e;
     struct htpasswd *h;
@@ -432,8 +398,8 @@ pwfile_audit(const char *name, const char *text, size_t len,
                  (unsigned)(st->st_mode & 07777));
         audit_emit(&a, PWFILE_FILE_MODE, 0, NULL, 0, msg);
     }
-    h = htpasswd_parse(name, text != NULL ? text : "", len, &all, audit_diag,
-                       &a);
+    h = htpasswd_parse(name, text != NULL ? text : "", len,
+                       opts != NULL ? opts : &all, audit_diag, &a);
     /* Malformed lines were told; fcgi-authd loads none of the file. */
     if (h == NULL)
         return a.found > 0 ? a.found : -1;

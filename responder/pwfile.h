@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "htpasswd.h"
+
 /* Largest password file edited or audited (as htpasswd_load reads). */
 #define PWFILE_MAX ((size_t)256 * 1024 * 1024)
 
@@ -94,7 +96,7 @@ enum pwfile_finding_kind {
     PWFILE_MALFORMED, /* a line fcgi-authd refuses to load (no user shown) */
     PWFILE_LEGACY,    /* md5-crypt, $apr1$, {SHA}, {SSHA}, DES, plaintext */
     PWFILE_WEAK,      /* bcrypt cost < 10, sha-crypt rounds < 5000 */
-    PWFILE_UNUSABLE,  /* unknown or malformed hash, unreadable expires= */
+    PWFILE_UNUSABLE,  /* never matches: htpasswd_unusable_text() says why */
     PWFILE_DUPLICATE, /* a second definition, ignored by every reader */
     PWFILE_FILE_MODE, /* line 0: the file is readable by every local user */
     PWFILE_LOCKED,    /* '!' or '*': locked on purpose (not counted) */
@@ -114,15 +116,28 @@ struct pwfile_finding {
 typedef void pwfile_audit_fn(void *ctx, const struct pwfile_finding *f);
 
 /*
+ * The opts an audit reads a file with: every format counts as readable
+ * (the audit calls {PLAIN} and DES legacy rather than unusable), the
+ * default work-factor caps.
+ */
+#define PWFILE_AUDIT_OPTS                                                      \
+    {                                                                          \
+        true, true, HTPASSWD_MAX_BCRYPT_DEFAULT, HTPASSWD_MAX_ROUNDS_DEFAULT   \
+    }
+
+/*
  * Audit text[0..len) (the contents of the file called name) as fcgi-authd
- * would read it at time now (seconds since the epoch); st (if not NULL) is
- * the file's stat, for the mode. Every finding goes to fn. Returns the
- * number of findings that need action (all kinds but PWFILE_LOCKED and
+ * would read it with opts (NULL: PWFILE_AUDIT_OPTS) at time now (seconds
+ * since the epoch); st (if not NULL) is the file's stat, for the mode.
+ * Every finding goes to fn; an entry that never matches is told with the
+ * one reason the loader has (htpasswd_unusable_text). Returns the number
+ * of findings that need action (all kinds but PWFILE_LOCKED and
  * PWFILE_EXPIRED, which are states an admin sets on purpose), or -1 when
  * out of memory.
  */
 long pwfile_audit(const char *name, const char *text, size_t len,
-                  const struct stat *st, long long now, pwfile_audit_fn *fn,
+                  const struct stat *st, long long now,
+                  const struct htpasswd_opts *opts, pwfile_audit_fn *fn,
                   void *ctx);
 
 /* Short name of a finding kind: "legacy", "weak", "locked", ... */

@@ -74,7 +74,8 @@ snap_file(struct snap_builder *b, const char *path, bool is_group)
 {
     struct snapshot *s = b->s;
     struct snap_file *f;
-    struct htpasswd_opts opts = {b->c->allow_plaintext, b->c->allow_des};
+    struct htpasswd_opts opts = {b->c->allow_plaintext, b->c->allow_des,
+                                 b->c->max_bcrypt_cost, b->c->max_crypt_rounds};
 
     for (size_t i = 0; i < s->nfiles; i++)
         if (s->files[i].is_group == is_group &&

@@ -227,7 +227,7 @@ self_test(void)
             FUZZ_ASSERT(e != NULL);
             if (!f->live)
                 continue;
-            FUZZ_ASSERT(e->usable);
+            FUZZ_ASSERT(e->unusable == HTPASSWD_USABLE);
             FUZZ_ASSERT(verify_password(vctx, e->kind, e->hash, f->password,
                                         strlen(f->password)) == VERIFY_OK);
         }

@@ -193,12 +193,14 @@ check_table(const struct htpasswd *h, const struct ref_line *lines, size_t n,
         if (e->line != i + 1)
             continue; /* a repeat: the first line's entry answers */
         distinct++;
-        usable += e->usable;
+        usable += e->unusable == HTPASSWD_USABLE;
         FUZZ_ASSERT(e->hash_len == l->hlen);
         FUZZ_ASSERT(memcmp(e->hash, l->hash, l->hlen) == 0);
         FUZZ_ASSERT(e->kind == verify_classify(l->hash, l->hlen));
         if (never_usable(e->kind, o))
-            FUZZ_ASSERT(!e->usable);
+            FUZZ_ASSERT(e->unusable != HTPASSWD_USABLE);
+        FUZZ_ASSERT(strcmp(htpasswd_unusable_name(e->unusable), "unknown") !=
+                    0);
         /* A shorter name is another user, or none at all. */
         e2 = htpasswd_lookup(h, l->user, l->ulen - 1);
         if (e2 != NULL)
@@ -213,8 +215,8 @@ check_table(const struct htpasswd *h, const struct ref_line *lines, size_t n,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const struct htpasswd_opts strict = {false, false};
-    static const struct htpasswd_opts lax = {true, true};
+    static const struct htpasswd_opts strict = HTPASSWD_OPTS_DEFAULT;
+    static const struct htpasswd_opts lax = {true, true, 0, 0};
     char *text = malloc(size > 0 ? size : 1);
     struct ref_line *lines = calloc(size + 1, sizeof *lines);
     struct said *said = calloc(1, sizeof *said);

@@ -65,8 +65,8 @@ capture_find(const struct capture *c, enum log_level sev)
     return -1;
 }
 
-static const struct htpasswd_opts strict = {false, false};
-static const struct htpasswd_opts lenient = {true, true};
+static const struct htpasswd_opts strict = HTPASSWD_OPTS_DEFAULT;
+static const struct htpasswd_opts lenient = {true, true, 0, 0};
 
 static struct htpasswd *
 parse(const char *text, size_t len, const struct htpasswd_opts *o,
@@ -229,7 +229,7 @@ START_TEST(htpasswd_entry_fields)
     ck_assert_str_eq(e->hash, SHA_SECRET);
     ck_assert_uint_eq(e->hash_len, strlen(SHA_SECRET));
     ck_assert_int_eq(e->kind, HASH_SHA1);
-    ck_assert(e->usable);
+    ck_assert_int_eq(e->unusable, HTPASSWD_USABLE);
     ck_assert_uint_eq(e->line, 2);
     e = htpasswd_lookup(h, "bob", 3);
     ck_assert_ptr_nonnull(e);
@@ -333,27 +333,48 @@ START_TEST(htpasswd_duplicate_keeps_first)
 }
 END_TEST
 
+#define BCRYPT31 "$2y$31$fv2RwyhjztI/2j.PQcW3eODeDt7SjQuKOoy0aAcGeVd/farxdhGsq"
+#define ROUNDS_HUGE                                                            \
+    "$6$rounds=999999999$Dup0N7J3J4TcUP60$jGvQx7BDgoqPomaIQRj9goZuDsG/iGqnAX"  \
+    "DUbVZmGLmyHxBirMhzVDCcGL3ChAWb9RzlrY39SlUwfJfb46O9s1"
+
+/* Every reason, under strict (default caps) and lenient (no caps) opts. */
 static const struct {
     const char *hash;
-    const char *reason; /* NULL: usable */
-    const char *lenient_reason;
+    const char *comment;
+    enum htpasswd_unusable strict_why;
+    enum htpasswd_unusable lenient_why;
+    const char *words; /* in the warning */
 } usable_cases[] = {
-    {SHA_SECRET, NULL, NULL},
-    {BCRYPT, NULL, NULL},
-    {"!" BCRYPT, "locked account", "locked account"},
-    {"*", "locked account", "locked account"},
-    {"*LK*", "locked account", "locked account"},
-    {"$6$saltsalt$", "unknown hash format", "unknown hash format"},
-    {"ab", "unknown hash format", "unknown hash format"},
-    {"hunter2", "unknown hash format", "unknown hash format"},
-    {"", "empty password hash", "empty password hash"},
-    {"{PLAIN}hunter2", "allow_plaintext = yes", NULL},
-    {"lnm8omP1NaEXQ", "DES crypt is disabled (set allow_des = yes)", NULL},
+    {SHA_SECRET, "", HTPASSWD_USABLE, HTPASSWD_USABLE, NULL},
+    {BCRYPT, "", HTPASSWD_USABLE, HTPASSWD_USABLE, NULL},
+    {"!" BCRYPT, "", HTPASSWD_LOCKED, HTPASSWD_LOCKED, "locked account"},
+    {"*", "", HTPASSWD_LOCKED, HTPASSWD_LOCKED, "locked account"},
+    {"*LK*", "", HTPASSWD_LOCKED, HTPASSWD_LOCKED, "locked account"},
+    {"$6$saltsalt$", "", HTPASSWD_UNKNOWN_FORMAT, HTPASSWD_UNKNOWN_FORMAT,
+     "unknown or malformed hash format"},
+    {"ab", "", HTPASSWD_UNKNOWN_FORMAT, HTPASSWD_UNKNOWN_FORMAT,
+     "unknown or malformed"},
+    {"hunter2", "", HTPASSWD_UNKNOWN_FORMAT, HTPASSWD_UNKNOWN_FORMAT,
+     "unknown or malformed"},
+    {"", "", HTPASSWD_EMPTY_HASH, HTPASSWD_EMPTY_HASH, "empty password hash"},
+    {"{PLAIN}hunter2", "", HTPASSWD_PLAIN_OFF, HTPASSWD_USABLE,
+     "allow_plaintext = yes"},
+    {"lnm8omP1NaEXQ", "", HTPASSWD_DES_OFF, HTPASSWD_USABLE,
+     "DES crypt is disabled (set allow_des = yes)"},
+    {BCRYPT31, "", HTPASSWD_BCRYPT_CAP, HTPASSWD_USABLE, "max_bcrypt_cost"},
+    {ROUNDS_HUGE, "", HTPASSWD_ROUNDS_CAP, HTPASSWD_USABLE, "max_crypt_rounds"},
+    {SHA_SECRET, "expires=2001-02-30", HTPASSWD_BAD_EXPIRES,
+     HTPASSWD_BAD_EXPIRES, "unreadable expires="},
+    /* The first reason is kept: a locked entry's expires= is not read. */
+    {"!" BCRYPT, "expires=never", HTPASSWD_LOCKED, HTPASSWD_LOCKED, "locked"},
+    {BCRYPT31, "expires=never", HTPASSWD_BCRYPT_CAP, HTPASSWD_BAD_EXPIRES,
+     NULL},
 };
 
 /*
- * Entries that cannot match load as unusable with a warning naming the
- * user and the reason, never the hash.
+ * Entries that cannot match load as unusable with their reason and a
+ * warning naming the user and the reason's text, never the hash.
  */
 START_TEST(htpasswd_unusable_entries)
 {
@@ -364,10 +385,11 @@ START_TEST(htpasswd_unusable_entries)
     const struct htpasswd_entry *e;
     int pass, w;
 
-    snprintf(text, sizeof text, "# head\nzed:%s:comment\n", hash);
+    snprintf(text, sizeof text, "# head\nzed:%s:comment %s\n", hash,
+             usable_cases[_i].comment);
     for (pass = 0; pass < 2; pass++) {
-        const char *reason = pass == 0 ? usable_cases[_i].reason
-                                       : usable_cases[_i].lenient_reason;
+        enum htpasswd_unusable why = pass == 0 ? usable_cases[_i].strict_why
+                                               : usable_cases[_i].lenient_why;
 
         h = parse(text, strlen(text), pass == 0 ? &strict : &lenient, &c);
         ck_assert_ptr_nonnull(h);
@@ -375,23 +397,59 @@ START_TEST(htpasswd_unusable_entries)
         e = htpasswd_lookup(h, "zed", 3);
         ck_assert_ptr_nonnull(e);
         ck_assert_str_eq(e->hash, hash);
-        ck_assert_int_eq(e->usable, reason == NULL);
-        ck_assert_uint_eq(htpasswd_usable(h), reason == NULL ? 1 : 0);
+        ck_assert_msg(e->unusable == why, "case %d pass %d: %s, expected %s",
+                      _i, pass, htpasswd_unusable_name(e->unusable),
+                      htpasswd_unusable_name(why));
+        ck_assert_uint_eq(htpasswd_usable(h), why == HTPASSWD_USABLE);
         w = capture_find(&c, LOGL_WARN);
-        if (reason == NULL) {
+        if (why == HTPASSWD_USABLE) {
             ck_assert_int_eq(w, -1);
         } else {
             ck_assert_int_ge(w, 0);
             ck_assert_uint_eq(c.d[w].line, 2);
             ck_assert_msg(strstr(c.d[w].msg, "user 'zed': ") == c.d[w].msg,
                           "message: %s", c.d[w].msg);
-            ck_assert_ptr_nonnull(strstr(c.d[w].msg, reason));
+            ck_assert_ptr_nonnull(
+                strstr(c.d[w].msg, htpasswd_unusable_text(why)));
+            if (usable_cases[_i].words != NULL && pass == 0)
+                ck_assert_ptr_nonnull(
+                    strstr(c.d[w].msg, usable_cases[_i].words));
             if (strlen(hash) > 2)
                 ck_assert_msg(strstr(c.d[w].msg, hash) == NULL, "hash in: %s",
                               c.d[w].msg);
         }
         htpasswd_free(h);
     }
+}
+END_TEST
+
+/* Each reason has its own stable token and a sentence; others "unknown". */
+static const struct {
+    enum htpasswd_unusable why;
+    const char *name;
+} unusable_names[] = {
+    {HTPASSWD_USABLE, "usable"},
+    {HTPASSWD_LOCKED, "locked"},
+    {HTPASSWD_EMPTY_HASH, "empty_hash"},
+    {HTPASSWD_UNKNOWN_FORMAT, "unknown_format"},
+    {HTPASSWD_PLAIN_OFF, "plaintext_off"},
+    {HTPASSWD_DES_OFF, "des_off"},
+    {HTPASSWD_BCRYPT_CAP, "bcrypt_cost_cap"},
+    {HTPASSWD_ROUNDS_CAP, "crypt_rounds_cap"},
+    {HTPASSWD_BAD_EXPIRES, "bad_expires"},
+    {(enum htpasswd_unusable)99, "unknown"},
+};
+
+START_TEST(htpasswd_unusable_name_table)
+{
+    const char *text = htpasswd_unusable_text(unusable_names[_i].why);
+
+    ck_assert_str_eq(htpasswd_unusable_name(unusable_names[_i].why),
+                     unusable_names[_i].name);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_uint_gt(strlen(text), 5);
+    /* Tokens go into key=value log lines: no spaces. */
+    ck_assert_ptr_null(strchr(unusable_names[_i].name, ' '));
 }
 END_TEST
 
@@ -658,9 +716,9 @@ START_TEST(htpasswd_expiry_field)
     ck_assert_ptr_nonnull(h);
     e = htpasswd_lookup(h, "alice", 5);
     ck_assert_ptr_nonnull(e);
-    ck_assert_msg(e->usable == expiry_cases[_i].usable, "'%s'",
-                  expiry_cases[_i].comment);
-    if (e->usable)
+    ck_assert_msg((e->unusable == HTPASSWD_USABLE) == expiry_cases[_i].usable,
+                  "'%s'", expiry_cases[_i].comment);
+    if (e->unusable == HTPASSWD_USABLE)
         ck_assert_int_eq(e->expires, expiry_cases[_i].expires);
     else
         ck_assert_int_ge(capture_find(&c, LOGL_WARN), 0);
@@ -668,34 +726,65 @@ START_TEST(htpasswd_expiry_field)
 }
 END_TEST
 
-/* Work factors above the caps load as never-matching, with a warning. */
+/*
+ * Work factors above the caps load as never-matching, with a warning; the
+ * caps are the opts of one load, so two loads can differ.
+ */
 START_TEST(htpasswd_cost_caps)
 {
-    static const char text[] =
-        "slow:$2y$31$fv2RwyhjztI/2j.PQcW3eODeDt7SjQuKOoy0aAcGeVd/farxdhGsq\n"
-        "ok:$2y$04$fv2RwyhjztI/2j.PQcW3eODeDt7SjQuKOoy0aAcGeVd/farxdhGsq\n"
-        "rounds:$6$rounds=999999999$Dup0N7J3J4TcUP60$jGvQx7BDgoqPomaIQRj9goZu"
-        "DsG/iGqnAXDUbVZmGLmyHxBirMhzVDCcGL3ChAWb9RzlrY39SlUwfJfb46O9s1\n";
+    static const char text[] = "slow:" BCRYPT31 "\n"
+                               "ok:" BCRYPT "\n"
+                               "rounds:" ROUNDS_HUGE "\n";
+    static const struct htpasswd_opts off = {false, false, 0, 0};
+    static const struct htpasswd_opts low = {false, false, 4, 5000};
     struct capture c;
     struct htpasswd *h;
 
-    htpasswd_set_caps(16, 5000000);
     h = PARSE(text, &strict, &c);
     ck_assert_ptr_nonnull(h);
-    ck_assert(!htpasswd_lookup(h, "slow", 4)->usable);
-    ck_assert(htpasswd_lookup(h, "ok", 2)->usable);
-    ck_assert(!htpasswd_lookup(h, "rounds", 6)->usable);
+    ck_assert_int_eq(htpasswd_lookup(h, "slow", 4)->unusable,
+                     HTPASSWD_BCRYPT_CAP);
+    ck_assert_int_eq(htpasswd_lookup(h, "ok", 2)->unusable, HTPASSWD_USABLE);
+    ck_assert_int_eq(htpasswd_lookup(h, "rounds", 6)->unusable,
+                     HTPASSWD_ROUNDS_CAP);
     ck_assert_uint_eq(c.warnings, 2);
     ck_assert_ptr_nonnull(
         strstr(c.d[capture_find(&c, LOGL_WARN)].msg, "max_bcrypt_cost"));
     htpasswd_free(h);
-    /* Caps off: both load (a slow check, but the admin's choice). */
-    htpasswd_set_caps(0, 0);
-    h = PARSE(text, &strict, &c);
-    ck_assert(htpasswd_lookup(h, "slow", 4)->usable);
-    ck_assert(htpasswd_lookup(h, "rounds", 6)->usable);
+    /* NULL opts: the default caps too. */
+    h = PARSE(text, NULL, &c);
+    ck_assert_int_eq(htpasswd_lookup(h, "slow", 4)->unusable,
+                     HTPASSWD_BCRYPT_CAP);
     htpasswd_free(h);
-    htpasswd_set_caps(16, 5000000);
+    /* Caps off: both load (a slow check, but the admin's choice). */
+    h = PARSE(text, &off, &c);
+    ck_assert_int_eq(htpasswd_lookup(h, "slow", 4)->unusable, HTPASSWD_USABLE);
+    ck_assert_int_eq(htpasswd_lookup(h, "rounds", 6)->unusable,
+                     HTPASSWD_USABLE);
+    htpasswd_free(h);
+    /* Caps are inclusive: cost 4 passes a cap of 4. */
+    h = PARSE(text, &low, &c);
+    ck_assert_int_eq(htpasswd_lookup(h, "ok", 2)->unusable, HTPASSWD_USABLE);
+    ck_assert_int_eq(htpasswd_lookup(h, "rounds", 6)->unusable,
+                     HTPASSWD_ROUNDS_CAP);
+    htpasswd_free(h);
+}
+END_TEST
+
+/* An entry expires at its second, not before; 0 never expires. */
+START_TEST(htpasswd_entry_expired_edges)
+{
+    struct htpasswd_entry e;
+
+    memset(&e, 0, sizeof e);
+    ck_assert(!htpasswd_entry_expired(&e, 0));
+    ck_assert(!htpasswd_entry_expired(&e, 4070908800LL));
+    e.expires = 978307200;
+    ck_assert(!htpasswd_entry_expired(&e, 978307199));
+    ck_assert(htpasswd_entry_expired(&e, 978307200));
+    ck_assert(htpasswd_entry_expired(&e, 978307201));
+    e.expires = 1; /* expires=1970-01-01 */
+    ck_assert(htpasswd_entry_expired(&e, 1));
 }
 END_TEST
 
@@ -719,6 +808,9 @@ htpasswd_suite(void)
     tcase_add_test(tc, htpasswd_no_usable_warns);
     tcase_add_loop_test(tc, htpasswd_expiry_field, 0, NELEM(expiry_cases));
     tcase_add_test(tc, htpasswd_cost_caps);
+    tcase_add_test(tc, htpasswd_entry_expired_edges);
+    tcase_add_loop_test(tc, htpasswd_unusable_name_table, 0,
+                        NELEM(unusable_names));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("load");

@@ -358,7 +358,7 @@ START_TEST(pwfile_audit_findings)
     st.st_mode = S_IFREG | 0644;
     /* 2020-06-01: after 2001, long before 2999. */
     found = pwfile_audit("t", audit_text, sizeof audit_text - 1, &st,
-                         1590969600LL, collect, c);
+                         1590969600LL, NULL, collect, c);
     for (i = 0; i < c->n && i < NELEM(audit_want); i++) {
         ck_assert_msg(c->f[i].line == audit_want[i].line &&
                           c->f[i].kind == audit_want[i].kind,
@@ -392,12 +392,42 @@ START_TEST(pwfile_audit_clean)
     ck_assert_ptr_nonnull(c);
     memset(&st, 0, sizeof st);
     st.st_mode = S_IFREG | 0640;
-    ck_assert_int_eq(
-        pwfile_audit("t", text, sizeof text - 1, &st, 1590969600LL, collect, c),
-        0);
+    ck_assert_int_eq(pwfile_audit("t", text, sizeof text - 1, &st, 1590969600LL,
+                                  NULL, collect, c),
+                     0);
     ck_assert_int_eq(c->n, 0);
     /* No stat: the mode is not judged; an empty file is clean. */
-    ck_assert_int_eq(pwfile_audit("t", "", 0, NULL, 0, collect, c), 0);
+    ck_assert_int_eq(pwfile_audit("t", "", 0, NULL, 0, NULL, collect, c), 0);
+    ck_assert_int_eq(c->n, 0);
+    free(c);
+}
+END_TEST
+
+/* A work factor above its cap is named as such, not as a bad expires=. */
+START_TEST(pwfile_audit_caps)
+{
+    static const char text[] =
+        "slow:$2y$31$fv2RwyhjztI/2j.PQcW3eODeDt7SjQuKOoy0aAcGeVd/farxdhGsq\n"
+        "rounds:$6$rounds=999999999$Dup0N7J3J4TcUP60$jGvQx7BDgoqPomaIQRj9goZu"
+        "DsG/iGqnAXDUbVZmGLmyHxBirMhzVDCcGL3ChAWb9RzlrY39SlUwfJfb46O9s1\n";
+    static const struct htpasswd_opts nocap = {true, true, 0, 0};
+    struct collected *c = calloc(1, sizeof *c);
+
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(
+        pwfile_audit("t", text, sizeof text - 1, NULL, 0, NULL, collect, c), 2);
+    ck_assert_int_eq(c->n, 2);
+    ck_assert_int_eq(c->f[0].kind, PWFILE_UNUSABLE);
+    ck_assert_msg(strstr(c->text[0], "max_bcrypt_cost") != NULL, "'%s'",
+                  c->text[0]);
+    ck_assert_int_eq(c->f[1].kind, PWFILE_UNUSABLE);
+    ck_assert_msg(strstr(c->text[1], "max_crypt_rounds") != NULL, "'%s'",
+                  c->text[1]);
+    /* The caller's caps: the same file is clean without them. */
+    memset(c, 0, sizeof *c);
+    ck_assert_int_eq(
+        pwfile_audit("t", text, sizeof text - 1, NULL, 0, &nocap, collect, c),
+        0);
     ck_assert_int_eq(c->n, 0);
     free(c);
 }
@@ -413,7 +443,7 @@ START_TEST(pwfile_audit_malformed)
 
     ck_assert_ptr_nonnull(c);
     ck_assert_int_eq(
-        pwfile_audit("t", text, sizeof text - 1, NULL, 0, collect, c), 2);
+        pwfile_audit("t", text, sizeof text - 1, NULL, 0, NULL, collect, c), 2);
     ck_assert_int_eq(c->n, 2);
     ck_assert_int_eq(c->f[0].kind, PWFILE_MALFORMED);
     ck_assert_uint_eq(c->f[0].line, 2);
@@ -898,6 +928,7 @@ pwfile_suite(void)
     tcase_add_test(tc, pwfile_audit_findings);
     tcase_add_test(tc, pwfile_audit_clean);
     tcase_add_test(tc, pwfile_audit_malformed);
+    tcase_add_test(tc, pwfile_audit_caps);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("replace");

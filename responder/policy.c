@@ -71,7 +71,9 @@ policy_term(struct rule *r, const char *s, size_t n, char *err, size_t errlen)
             snprintf(err, errlen, "a name cannot contain ':'");
             return -1;
         }
-        r->names[r->nnames++] = w;
+        /* w lies in r->text, of at most RULE_TEXT_MAX bytes. */
+        r->names[r->nnames++] =
+            (struct rule_name){(uint16_t)(w.p - r->text), (uint16_t)w.n};
         t->count++;
     }
     if (t->kind != RULE_VALID_USER && t->count == 0) {
@@ -125,14 +127,23 @@ rule_parse(struct rule *r, const char *text, size_t n, char *err, size_t errlen)
     return 0;
 }
 
+/* Name i of r, as bytes of its text. */
+static struct bytes
+policy_name(const struct rule *r, unsigned i)
+{
+    return (struct bytes){r->text + r->names[i].off, r->names[i].len};
+}
+
 static bool
 policy_names_has(const struct rule *r, const struct rule_term *t,
                  struct bytes user)
 {
-    for (unsigned i = t->first; i < t->first + t->count; i++)
-        if (r->names[i].n == user.n &&
-            memcmp(r->names[i].p, user.p, user.n) == 0)
+    for (unsigned i = t->first; i < t->first + t->count; i++) {
+        struct bytes name = policy_name(r, i);
+
+        if (name.n == user.n && memcmp(name.p, user.p, user.n) == 0)
             return true;
+    }
     return false;
 }
 
@@ -140,10 +151,12 @@ static bool
 policy_in_groups(const struct rule *r, const struct rule_term *t,
                  struct bytes user, const struct htgroup *groups)
 {
-    for (unsigned i = t->first; i < t->first + t->count; i++)
-        if (htgroup_member(groups, r->names[i].p, r->names[i].n, user.p,
-                           user.n))
+    for (unsigned i = t->first; i < t->first + t->count; i++) {
+        struct bytes name = policy_name(r, i);
+
+        if (htgroup_member(groups, name.p, name.n, user.p, user.n))
             return true;
+    }
     return false;
 }
 
@@ -189,6 +202,6 @@ rule_each_group(const struct rule *r, void (*fn)(void *ctx, struct bytes name),
         if (t->kind != RULE_GROUP)
             continue;
         for (unsigned k = t->first; k < t->first + t->count; k++)
-            fn(ctx, r->names[k]);
+            fn(ctx, policy_name(r, k));
     }
 }

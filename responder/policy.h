@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "htgroup.h"
 #include "util.h"
@@ -35,13 +36,22 @@ struct rule_term {
     unsigned count;
 };
 
-/* A parsed rule; self-contained (names point into its own text copy). */
+/* A name of a rule: text[off..off+len) of the rule's own copy. */
+struct rule_name {
+    uint16_t off;
+    uint16_t len;
+};
+
+/*
+ * A parsed rule; self-contained (names are offsets into its own text
+ * copy), so it may be copied by value and outlives the text it came from.
+ */
 struct rule {
     bool all; /* "&": every term; else any term */
     unsigned nterms;
     struct rule_term terms[RULE_TERMS_MAX];
     unsigned nnames;
-    struct bytes names[RULE_NAMES_MAX];
+    struct rule_name names[RULE_NAMES_MAX];
     char text[RULE_TEXT_MAX + 1];
 };
 

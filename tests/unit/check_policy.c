@@ -135,6 +135,24 @@ START_TEST(policy_rule_outlives_text)
 }
 END_TEST
 
+/* A copy by value is a whole rule: it outlives the one it was copied from. */
+START_TEST(policy_rule_copies_by_value)
+{
+    struct rule *r = malloc(sizeof *r), copy;
+    char err[100];
+
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(
+        rule_parse(r, "user alice | group vpn", 22, err, sizeof err), 0);
+    copy = *r;
+    memset(r, 'x', sizeof *r);
+    free(r);
+    ck_assert(rule_allows(&copy, (struct bytes){"alice", 5}, groups));
+    ck_assert(rule_allows(&copy, (struct bytes){"dave", 4}, groups));
+    ck_assert(!rule_allows(&copy, (struct bytes){"carol", 5}, groups));
+}
+END_TEST
+
 struct eval_case {
     const char *rule;
     const char *user;
@@ -226,6 +244,7 @@ policy_suite(void)
                         (int)(sizeof parse_cases / sizeof parse_cases[0]));
     tcase_add_test(tc, policy_parse_limits);
     tcase_add_test(tc, policy_rule_outlives_text);
+    tcase_add_test(tc, policy_rule_copies_by_value);
     tcase_add_loop_test(tc, policy_eval_table, 0,
                         (int)(sizeof eval_cases / sizeof eval_cases[0]));
     tcase_add_test(tc, policy_no_groups);

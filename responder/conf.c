@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "diag.h"
 #include "file.h"
 #include "path.h"
 #include "policy.h"
@@ -111,24 +111,6 @@ conf_keys(size_t *n)
     return conf_table;
 }
 
-/* Report a problem "file:line: key: what". */
-static void conf_err(diag_fn *diag, void *ctx, const char *file, unsigned line,
-                     const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void
-conf_err(diag_fn *diag, void *ctx, const char *file, unsigned line,
-         const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    diag(ctx, LOGL_ERROR, file, line, msg);
-}
-
 static const struct conf_key *
 conf_find(const char *key)
 {
@@ -201,128 +183,224 @@ conf_set_string(char **dst, const char *value)
     return 0;
 }
 
-/* Store value, of k's type, at m. */
-static int
-conf_store(const struct conf_key *k, void *m, const char *value,
-           const char *file, unsigned line, diag_fn *diag, void *ctx)
-{
-    size_t vlen = strlen(value);
-    unsigned long ul;
+/* ----------------------------------------------------------- value types -- */
 
-    if (util_has_ctl(value, vlen)) {
-        conf_err(diag, ctx, file, line, "%s: control characters in value",
-                 k->name);
+/*
+ * Each type reads a value (NUL-terminated, vlen bytes, no control
+ * characters) into the member at m; 0, or -1 told to d at line.
+ */
+typedef int conf_store_fn(const struct conf_key *k, void *m, const char *value,
+                          size_t vlen, struct diag *d, unsigned line);
+
+static int
+conf_nomem(const struct conf_key *k, struct diag *d, unsigned line)
+{
+    diag_report(d, LOGL_ERROR, line, "%s: out of memory", k->name);
+    return -1;
+}
+
+static int
+conf_store_string(const struct conf_key *k, void *m, const char *value,
+                  size_t vlen, struct diag *d, unsigned line)
+{
+    if (vlen == 0) {
+        diag_report(d, LOGL_ERROR, line, "%s: empty value", k->name);
         return -1;
     }
-    switch (k->type) {
-    case CONF_RULE: {
-        struct rule r;
-        char err[200];
+    return conf_set_string(m, value) < 0 ? conf_nomem(k, d, line) : 0;
+}
 
-        if (rule_parse(&r, value, vlen, err, sizeof err) < 0) {
-            conf_err(diag, ctx, file, line, "%s: %s", k->name, err);
-            return -1;
-        }
-        break;
+static int
+conf_store_realm(const struct conf_key *k, void *m, const char *value,
+                 size_t vlen, struct diag *d, unsigned line)
+{
+    if (vlen == 0 || vlen > CONF_REALM_MAX) {
+        diag_report(d, LOGL_ERROR, line, "%s: expected 1 to %d bytes, got %zu",
+                    k->name, CONF_REALM_MAX, vlen);
+        return -1;
     }
-    case CONF_NETS: {
-        struct proxies px;
-        char err[200];
+    return conf_set_string(m, value) < 0 ? conf_nomem(k, d, line) : 0;
+}
 
-        if (proxies_parse(&px, value, err, sizeof err) < 0) {
-            conf_err(diag, ctx, file, line, "%s: %s", k->name, err);
-            return -1;
-        }
-        proxies_free(&px);
-        break;
-    }
-    case CONF_REALM:
-        if (vlen == 0 || vlen > CONF_REALM_MAX) {
-            conf_err(diag, ctx, file, line,
-                     "%s: expected 1 to %d bytes, got %zu", k->name,
-                     CONF_REALM_MAX, vlen);
-            return -1;
-        }
-        break;
-    case CONF_STRING:
-        if (vlen == 0) {
-            conf_err(diag, ctx, file, line, "%s: empty value", k->name);
-            return -1;
-        }
-        break;
-    case CONF_SECONDS:
-    case CONF_COUNT: {
-        unsigned long lo = k->type == CONF_COUNT ? 1 : 0;
-        unsigned long hi = k->type == CONF_COUNT ? 10000000 : 86400;
+/* CONF_UINT, CONF_SECONDS and CONF_COUNT: decimal within the type's range. */
+static int
+conf_store_number(const struct conf_key *k, void *m, const char *value,
+                  size_t vlen, struct diag *d, unsigned line)
+{
+    unsigned long lo = 0, hi = 256, ul;
 
-        if (util_parse_ulong(value, vlen, lo, hi, &ul) < 0) {
-            conf_err(diag, ctx, file, line,
-                     "%s: expected a number from %lu to %lu, got '%s'", k->name,
-                     lo, hi, value);
-            return -1;
-        }
-        *(unsigned *)m = (unsigned)ul;
-        return 0;
+    if (k->type == CONF_SECONDS)
+        hi = 86400;
+    else if (k->type == CONF_COUNT)
+        lo = 1, hi = 10000000;
+    if (util_parse_ulong(value, vlen, lo, hi, &ul) < 0) {
+        diag_report(d, LOGL_ERROR, line,
+                    "%s: expected a number from %lu to %lu, got '%s'", k->name,
+                    lo, hi, value);
+        return -1;
     }
-    case CONF_UINT:
-        if (util_parse_ulong(value, vlen, 0, 256, &ul) < 0) {
-            conf_err(diag, ctx, file, line,
-                     "%s: expected a number from 0 to 256, got '%s'", k->name,
-                     value);
-            return -1;
-        }
-        *(unsigned *)m = (unsigned)ul;
-        return 0;
-    case CONF_MODE: {
-        char *end;
+    *(unsigned *)m = (unsigned)ul;
+    return 0;
+}
 
-        errno = 0;
-        ul = strtoul(value, &end, 8);
-        if (vlen == 0 || *end != '\0' || errno != 0 || ul > 0777 ||
-            value[0] == '-' || value[0] == '+' || value[0] == ' ') {
-            conf_err(diag, ctx, file, line,
-                     "%s: expected an octal mode such as 0660, got '%s'",
-                     k->name, value);
-            return -1;
-        }
-        *(unsigned *)m = (unsigned)ul;
-        return 0;
+static int
+conf_store_mode(const struct conf_key *k, void *m, const char *value,
+                size_t vlen, struct diag *d, unsigned line)
+{
+    unsigned long ul;
+    char *end;
+
+    errno = 0;
+    ul = strtoul(value, &end, 8);
+    if (vlen == 0 || *end != '\0' || errno != 0 || ul > 0777 ||
+        value[0] == '-' || value[0] == '+' || value[0] == ' ') {
+        diag_report(d, LOGL_ERROR, line,
+                    "%s: expected an octal mode such as 0660, got '%s'",
+                    k->name, value);
+        return -1;
     }
-    case CONF_BOOL:
-        if (conf_bool(value, m) < 0) {
-            conf_err(diag, ctx, file, line, "%s: expected yes or no, got '%s'",
-                     k->name, value);
-            return -1;
-        }
-        return 0;
-    case CONF_LOGLEVEL:
-        if (conf_loglevel(value, m) < 0) {
-            conf_err(diag, ctx, file, line,
-                     "%s: expected error, warning, info or debug, got '%s'",
-                     k->name, value);
-            return -1;
-        }
-        return 0;
-    }
-    /* The string types. */
-    if (conf_set_string(m, value) < 0) {
-        conf_err(diag, ctx, file, line, "%s: out of memory", k->name);
+    *(unsigned *)m = (unsigned)ul;
+    return 0;
+}
+
+static int
+conf_store_bool(const struct conf_key *k, void *m, const char *value,
+                size_t vlen, struct diag *d, unsigned line)
+{
+    (void)vlen;
+    if (conf_bool(value, m) < 0) {
+        diag_report(d, LOGL_ERROR, line, "%s: expected yes or no, got '%s'",
+                    k->name, value);
         return -1;
     }
     return 0;
 }
+
+static int
+conf_store_loglevel(const struct conf_key *k, void *m, const char *value,
+                    size_t vlen, struct diag *d, unsigned line)
+{
+    (void)vlen;
+    if (conf_loglevel(value, m) < 0) {
+        diag_report(d, LOGL_ERROR, line,
+                    "%s: expected error, warning, info or debug, got '%s'",
+                    k->name, value);
+        return -1;
+    }
+    return 0;
+}
+
+/* A rule is parsed here, once: the snapshot copies the parsed one. */
+static int
+conf_store_rule(const struct conf_key *k, void *m, const char *value,
+                size_t vlen, struct diag *d, unsigned line)
+{
+    struct rule *r = malloc(sizeof *r), **dst = m;
+    char err[200];
+
+    if (r == NULL)
+        return conf_nomem(k, d, line);
+    if (rule_parse(r, value, vlen, err, sizeof err) < 0) {
+        diag_report(d, LOGL_ERROR, line, "%s: %s", k->name, err);
+        free(r);
+        return -1;
+    }
+    free(*dst);
+    *dst = r;
+    return 0;
+}
+
+static void
+conf_free_proxies(struct proxies *p)
+{
+    if (p == NULL)
+        return;
+    proxies_free(p);
+    free(p);
+}
+
+/* Trusted proxies are parsed here, once: main hands them to authz. */
+static int
+conf_store_nets(const struct conf_key *k, void *m, const char *value,
+                size_t vlen, struct diag *d, unsigned line)
+{
+    struct proxies *p = malloc(sizeof *p), **dst = m;
+    char err[200];
+
+    (void)vlen;
+    if (p == NULL)
+        return conf_nomem(k, d, line);
+    if (proxies_parse(p, value, err, sizeof err) < 0) {
+        diag_report(d, LOGL_ERROR, line, "%s: %s", k->name, err);
+        free(p);
+        return -1;
+    }
+    conf_free_proxies(*dst);
+    *dst = p;
+    return 0;
+}
+
+static void
+conf_release_ptr(void *m)
+{
+    free(*(void **)m);
+    *(void **)m = NULL;
+}
+
+static void
+conf_release_nets(void *m)
+{
+    conf_free_proxies(*(struct proxies **)m);
+    *(struct proxies **)m = NULL;
+}
+
+/* How each type is stored, and released (NULL: owns nothing). */
+static const struct {
+    conf_store_fn *store;
+    void (*release)(void *m);
+} conf_types[] = {
+    [CONF_STRING] = {conf_store_string, conf_release_ptr},
+    [CONF_UINT] = {conf_store_number, NULL},
+    [CONF_SECONDS] = {conf_store_number, NULL},
+    [CONF_COUNT] = {conf_store_number, NULL},
+    [CONF_MODE] = {conf_store_mode, NULL},
+    [CONF_BOOL] = {conf_store_bool, NULL},
+    [CONF_LOGLEVEL] = {conf_store_loglevel, NULL},
+    [CONF_REALM] = {conf_store_realm, conf_release_ptr},
+    [CONF_RULE] = {conf_store_rule, conf_release_ptr},
+    [CONF_NETS] = {conf_store_nets, conf_release_nets},
+};
+
+/* Store value, of k's type, at m. */
+static int
+conf_store(const struct conf_key *k, void *m, const char *value, struct diag *d,
+           unsigned line)
+{
+    size_t vlen = strlen(value);
+
+    if (util_has_ctl(value, vlen)) {
+        diag_report(d, LOGL_ERROR, line, "%s: control characters in value",
+                    k->name);
+        return -1;
+    }
+    return conf_types[k->type].store(k, m, value, vlen, d, line);
+}
+
+/* ------------------------------------------------------------------- API -- */
 
 int
 conf_set(struct conf *c, const char *key, const char *value, const char *file,
          unsigned line, diag_fn *diag, void *ctx)
 {
     const struct conf_key *k = conf_find(key);
+    struct diag d;
 
+    diag_init(&d, diag, ctx, file, 0);
     if (k == NULL) {
-        conf_err(diag, ctx, file, line, "unknown key '%s'", key);
+        diag_report(&d, LOGL_ERROR, line, "unknown key '%s'", key);
         return -1;
     }
-    return conf_store(k, (char *)c + k->offset, value, file, line, diag, ctx);
+    return conf_store(k, (char *)c + k->offset, value, &d, line);
 }
 
 void
@@ -335,27 +413,29 @@ conf_init(struct conf *c)
                            log_diag, NULL);
 }
 
+/* Release what the members of keys of scope (at least) hold in base. */
+static void
+conf_release(void *base, bool profile)
+{
+    for (size_t i = 0; i < CONF_NKEYS; i++) {
+        const struct conf_key *k = &conf_table[i];
+
+        if (conf_types[k->type].release == NULL ||
+            (profile && k->scope != CONF_PROFILE))
+            continue;
+        conf_types[k->type].release((char *)base +
+                                    (profile ? k->poffset : k->offset));
+    }
+}
+
 void
 conf_free(struct conf *c)
 {
+    conf_release(c, false);
     free(c->file);
-    free(c->listen);
-    free(c->user_file);
-    free(c->group_file);
-    free(c->realm);
-    free(c->require);
-    free(c->socket_group);
-    free(c->trusted_proxies);
-    free(c->user);
-    free(c->pages_dir);
     for (size_t i = 0; i < c->nprofiles; i++) {
-        struct conf_profile *p = &c->profiles[i];
-
-        free(p->name);
-        free(p->user_file);
-        free(p->group_file);
-        free(p->realm);
-        free(p->require);
+        conf_release(&c->profiles[i], true);
+        free(c->profiles[i].name);
     }
     free(c->profiles);
     for (size_t i = 0; i < c->npaths; i++) {
@@ -366,19 +446,7 @@ conf_free(struct conf *c)
     memset(c, 0, sizeof *c);
 }
 
-static bool
-conf_space(char ch)
-{
-    return ch == ' ' || ch == '\t';
-}
-
-/* Which section the lines being parsed belong to. */
-struct conf_section {
-    enum { SEC_TOP, SEC_PROFILE, SEC_PATH, SEC_BAD } kind;
-    size_t index;
-};
-
-static bool
+bool
 conf_profile_name_ok(const char *n)
 {
     size_t len = strlen(n);
@@ -393,110 +461,124 @@ conf_profile_name_ok(const char *n)
     return true;
 }
 
-/* Grow *arr (of *n elements of size sz) by one zeroed element. */
-static void *
-conf_grow(void *arr, size_t *n, size_t sz)
-{
-    char *p = realloc(arr, (*n + 1) * sz);
+/* --------------------------------------------------------------- parsing -- */
 
-    if (p == NULL)
-        return NULL;
-    memset(p + *n * sz, 0, sz);
-    (*n)++;
-    return p;
+static bool
+conf_space(char ch)
+{
+    return ch == ' ' || ch == '\t';
+}
+
+/* Which section the lines being parsed belong to. */
+enum conf_sec_kind {
+    SEC_TOP,
+    SEC_PROFILE,
+    SEC_PATH,
+    SEC_BAD, /* a header that did not parse: its keys are dropped */
+};
+
+struct conf_section {
+    enum conf_sec_kind kind;
+    size_t index;
+};
+
+/*
+ * Make a new [profile] (arg: its name) or [path] (arg: the normalised
+ * prefix) section of line the current one. 0, or -1 when out of memory.
+ */
+static int
+conf_add_section(struct conf *c, enum conf_sec_kind kind, const char *arg,
+                 struct conf_section *sec, struct diag *d, unsigned line)
+{
+    char *copy = strdup(arg);
+    void *grown = NULL;
+
+    if (copy != NULL && kind == SEC_PROFILE) {
+        grown = realloc(c->profiles, (c->nprofiles + 1) * sizeof *c->profiles);
+        if (grown != NULL) {
+            c->profiles = grown;
+            c->profiles[c->nprofiles] =
+                (struct conf_profile){.name = copy, .line = line};
+            *sec = (struct conf_section){kind, c->nprofiles++};
+        }
+    } else if (copy != NULL) {
+        grown = realloc(c->paths, (c->npaths + 1) * sizeof *c->paths);
+        if (grown != NULL) {
+            c->paths = grown;
+            c->paths[c->npaths] =
+                (struct conf_path){.prefix = copy, .line = line};
+            *sec = (struct conf_section){kind, c->npaths++};
+        }
+    }
+    if (grown != NULL)
+        return 0;
+    free(copy);
+    diag_report(d, LOGL_ERROR, line, "out of memory");
+    return -1;
 }
 
 static int
 conf_new_profile(struct conf *c, const char *arg, struct conf_section *sec,
-                 const char *name, unsigned lineno, diag_fn *diag, void *ctx)
+                 struct diag *d, unsigned line)
 {
-    struct conf_profile *p;
-
     if (strcmp(arg, "default") == 0) {
-        conf_err(diag, ctx, name, lineno,
-                 "profile name 'default' is the top of the file: choose "
-                 "another name");
+        diag_report(d, LOGL_ERROR, line,
+                    "profile name 'default' is the top of the file: choose "
+                    "another name");
         return -1;
     }
     if (!conf_profile_name_ok(arg)) {
-        conf_err(diag, ctx, name, lineno,
-                 "profile name '%s': expected 1 to 64 letters, digits, '.', "
-                 "'_' or '-'",
-                 arg);
+        diag_report(d, LOGL_ERROR, line,
+                    "profile name '%s': expected 1 to 64 letters, digits, "
+                    "'.', '_' or '-'",
+                    arg);
         return -1;
     }
     for (size_t i = 0; i < c->nprofiles; i++) {
         if (strcmp(c->profiles[i].name, arg) == 0) {
-            conf_err(diag, ctx, name, lineno,
-                     "profile '%s' already defined on line %u", arg,
-                     c->profiles[i].line);
+            diag_report(d, LOGL_ERROR, line,
+                        "profile '%s' already defined on line %u", arg,
+                        c->profiles[i].line);
             return -1;
         }
     }
-    p = conf_grow(c->profiles, &c->nprofiles, sizeof *p);
-    if (p == NULL)
-        goto nomem;
-    c->profiles = p;
-    p = &c->profiles[c->nprofiles - 1];
-    p->line = lineno;
-    p->name = strdup(arg);
-    if (p->name == NULL)
-        goto nomem;
-    *sec = (struct conf_section){SEC_PROFILE, c->nprofiles - 1};
-    return 0;
-nomem:
-    conf_err(diag, ctx, name, lineno, "out of memory");
-    return -1;
+    return conf_add_section(c, SEC_PROFILE, arg, sec, d, line);
 }
 
 static int
 conf_new_path(struct conf *c, const char *arg, struct conf_section *sec,
-              const char *name, unsigned lineno, diag_fn *diag, void *ctx)
+              struct diag *d, unsigned line)
 {
     char norm[PATH_NORM_MAX + 1];
-    struct conf_path *p;
     size_t n;
 
     if (arg[0] != '/' || strpbrk(arg, "?#") != NULL ||
         path_normalize(arg, strlen(arg), norm, sizeof norm, &n) != PATH_OK) {
-        conf_err(diag, ctx, name, lineno,
-                 "path '%s': expected a path starting with '/' (no '?', "
-                 "'#', control characters or broken %%-escapes)",
-                 arg);
+        diag_report(d, LOGL_ERROR, line,
+                    "path '%s': expected a path starting with '/' (no '?', "
+                    "'#', control characters or broken %%-escapes)",
+                    arg);
         return -1;
     }
-    p = conf_grow(c->paths, &c->npaths, sizeof *p);
-    if (p == NULL)
-        goto nomem;
-    c->paths = p;
-    p = &c->paths[c->npaths - 1];
-    p->line = lineno;
-    p->prefix = strdup(norm);
-    if (p->prefix == NULL)
-        goto nomem;
-    *sec = (struct conf_section){SEC_PATH, c->npaths - 1};
-    return 0;
-nomem:
-    conf_err(diag, ctx, name, lineno, "out of memory");
-    return -1;
+    return conf_add_section(c, SEC_PATH, norm, sec, d, line);
 }
 
 /* "[profile NAME]" or "[path /prefix]": switch *sec to it. */
 static int
-conf_section(struct conf *c, char *s, struct conf_section *sec,
-             const char *name, unsigned lineno, diag_fn *diag, void *ctx)
+conf_section(struct conf *c, char *s, struct conf_section *sec, struct diag *d,
+             unsigned lineno)
 {
     char *close = strchr(s, ']'), *kind, *arg, *end;
 
     sec->kind = SEC_BAD;
     if (close == NULL) {
-        conf_err(diag, ctx, name, lineno, "section header without ']'");
+        diag_report(d, LOGL_ERROR, lineno, "section header without ']'");
         return -1;
     }
     for (end = close + 1; conf_space(*end); end++)
         ;
     if (*end != '\0' && *end != '#') {
-        conf_err(diag, ctx, name, lineno, "text after the section header");
+        diag_report(d, LOGL_ERROR, lineno, "text after the section header");
         return -1;
     }
     *close = '\0';
@@ -512,55 +594,54 @@ conf_section(struct conf *c, char *s, struct conf_section *sec,
         ;
     *end = '\0';
     if (strcmp(kind, "profile") == 0)
-        return conf_new_profile(c, arg, sec, name, lineno, diag, ctx);
+        return conf_new_profile(c, arg, sec, d, lineno);
     if (strcmp(kind, "path") == 0)
-        return conf_new_path(c, arg, sec, name, lineno, diag, ctx);
-    conf_err(diag, ctx, name, lineno,
-             "unknown section '[%s]': expected [profile NAME] or [path "
-             "/prefix]",
-             kind);
+        return conf_new_path(c, arg, sec, d, lineno);
+    diag_report(d, LOGL_ERROR, lineno,
+                "unknown section '[%s]': expected [profile NAME] or [path "
+                "/prefix]",
+                kind);
     return -1;
 }
 
 /* Apply key = value in the current section. */
 static int
 conf_section_set(struct conf *c, const struct conf_section *sec,
-                 const char *key, const char *value, const char *name,
-                 unsigned lineno, diag_fn *diag, void *ctx)
+                 const char *key, const char *value, struct diag *d,
+                 unsigned lineno)
 {
     const struct conf_key *k;
 
-    if (sec->kind == SEC_TOP)
-        return conf_set(c, key, value, name, lineno, diag, ctx);
     if (sec->kind == SEC_BAD)
         return -1; /* the header was already reported */
     k = conf_find(key);
     if (k == NULL) {
-        conf_err(diag, ctx, name, lineno, "unknown key '%s'", key);
+        diag_report(d, LOGL_ERROR, lineno, "unknown key '%s'", key);
         return -1;
     }
     if (sec->kind == SEC_PATH) {
         if (strcmp(k->name, "require") != 0) {
-            conf_err(diag, ctx, name, lineno,
-                     "%s: a [path] section takes only 'require'", key);
+            diag_report(d, LOGL_ERROR, lineno,
+                        "%s: a [path] section takes only 'require'", key);
             return -1;
         }
-        return conf_store(k, &c->paths[sec->index].require, value, name, lineno,
-                          diag, ctx);
+        return conf_store(k, &c->paths[sec->index].require, value, d, lineno);
     }
+    if (sec->kind == SEC_TOP)
+        return conf_store(k, (char *)c + k->offset, value, d, lineno);
     if (k->scope != CONF_PROFILE) {
-        conf_err(diag, ctx, name, lineno,
-                 "%s: a global key, set it before the first section", key);
+        diag_report(d, LOGL_ERROR, lineno,
+                    "%s: a global key, set it before the first section", key);
         return -1;
     }
     return conf_store(k, (char *)&c->profiles[sec->index] + k->poffset, value,
-                      name, lineno, diag, ctx);
+                      d, lineno);
 }
 
 /* Parse one line (no newline, NUL-terminated in place); 0 or -1. */
 static int
-conf_line(struct conf *c, struct conf_section *sec, const char *name,
-          unsigned lineno, char *s, diag_fn *diag, void *ctx)
+conf_line(struct conf *c, struct conf_section *sec, struct diag *d,
+          unsigned lineno, char *s)
 {
     char *key, *value, *eq, *end;
 
@@ -569,10 +650,10 @@ conf_line(struct conf *c, struct conf_section *sec, const char *name,
     if (*s == '\0' || *s == '#')
         return 0;
     if (*s == '[')
-        return conf_section(c, s, sec, name, lineno, diag, ctx);
+        return conf_section(c, s, sec, d, lineno);
     eq = strchr(s, '=');
     if (eq == NULL) {
-        conf_err(diag, ctx, name, lineno, "expected 'key = value'");
+        diag_report(d, LOGL_ERROR, lineno, "expected 'key = value'");
         return -1;
     }
     key = s;
@@ -589,14 +670,14 @@ conf_line(struct conf *c, struct conf_section *sec, const char *name,
         char *close = strchr(value + 1, '"');
 
         if (close == NULL) {
-            conf_err(diag, ctx, name, lineno, "%s: unterminated quote", key);
+            diag_report(d, LOGL_ERROR, lineno, "%s: unterminated quote", key);
             return -1;
         }
         for (end = close + 1; conf_space(*end); end++)
             ;
         if (*end != '\0' && *end != '#') {
-            conf_err(diag, ctx, name, lineno,
-                     "%s: unexpected text after the quoted value", key);
+            diag_report(d, LOGL_ERROR, lineno,
+                        "%s: unexpected text after the quoted value", key);
             return -1;
         }
         value++;
@@ -611,15 +692,16 @@ conf_line(struct conf *c, struct conf_section *sec, const char *name,
         *end = '\0';
     }
     if (*key == '\0') {
-        conf_err(diag, ctx, name, lineno, "missing key before '='");
+        diag_report(d, LOGL_ERROR, lineno, "missing key before '='");
         return -1;
     }
     if (strchr(key, '-') != NULL) {
-        conf_err(diag, ctx, name, lineno,
-                 "unknown key '%s' (file keys use '_', as in user_file)", key);
+        diag_report(d, LOGL_ERROR, lineno,
+                    "unknown key '%s' (file keys use '_', as in user_file)",
+                    key);
         return -1;
     }
-    return conf_section_set(c, sec, key, value, name, lineno, diag, ctx);
+    return conf_section_set(c, sec, key, value, d, lineno);
 }
 
 int
@@ -629,9 +711,11 @@ conf_parse(struct conf *c, const char *name, const char *data, size_t len,
     char line[CONF_LINE_MAX + 1];
     struct conf_section sec = {SEC_TOP, 0};
     unsigned lineno = 0;
-    int errors = 0;
+    bool failed = false;
+    struct diag d;
     size_t pos = 0;
 
+    diag_init(&d, diag, ctx, name, 0);
     while (pos < len) {
         const char *nl = memchr(data + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (data + pos)) : len - pos;
@@ -640,21 +724,21 @@ conf_parse(struct conf *c, const char *name, const char *data, size_t len,
         if (n > 0 && data[pos + n - 1] == '\r')
             n--;
         if (n > CONF_LINE_MAX) {
-            conf_err(diag, ctx, name, lineno, "line longer than %d bytes",
-                     CONF_LINE_MAX);
-            errors++;
+            diag_report(&d, LOGL_ERROR, lineno, "line longer than %d bytes",
+                        CONF_LINE_MAX);
+            failed = true;
         } else if (memchr(data + pos, '\0', n) != NULL) {
-            conf_err(diag, ctx, name, lineno, "NUL byte in line");
-            errors++;
+            diag_report(&d, LOGL_ERROR, lineno, "NUL byte in line");
+            failed = true;
         } else {
             memcpy(line, data + pos, n);
             line[n] = '\0';
-            if (conf_line(c, &sec, name, lineno, line, diag, ctx) < 0)
-                errors++;
+            if (conf_line(c, &sec, &d, lineno, line) < 0)
+                failed = true;
         }
         pos += (nl ? (size_t)(nl - (data + pos)) + 1 : len - pos);
     }
-    return errors;
+    return failed ? -1 : 0;
 }
 
 int
@@ -666,12 +750,16 @@ conf_load(struct conf *c, const char *path, diag_fn *diag, void *ctx)
     int rc;
 
     if (buf == NULL) {
-        conf_err(diag, ctx, path, 0, "%s", err);
+        if (diag != NULL)
+            diag(ctx, LOGL_ERROR, path, 0, err);
         return -1;
     }
     rc = conf_parse(c, path, buf, len, diag, ctx);
     file_free(buf, len);
-    if (conf_set_string(&c->file, path) < 0)
-        rc++;
+    if (conf_set_string(&c->file, path) < 0) {
+        if (diag != NULL)
+            diag(ctx, LOGL_ERROR, path, 0, "out of memory");
+        rc = -1;
+    }
     return rc;
 }

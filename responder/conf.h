@@ -9,6 +9,8 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "policy.h"
+#include "proxy.h"
 
 /* Longest realm accepted. */
 #define CONF_REALM_MAX 200
@@ -22,14 +24,14 @@ struct conf_profile {
     char *user_file;
     char *group_file;
     char *realm;
-    char *require;
+    struct rule *require;
     unsigned line; /* of the section header */
 };
 
 /* A [path /prefix] section: a rule for every request under the prefix. */
 struct conf_path {
-    char *prefix; /* normalised with path_normalize */
-    char *require;
+    char *prefix;         /* normalised with path_normalize */
+    struct rule *require; /* NULL: none given (an error for the snapshot) */
     unsigned line;
 };
 
@@ -47,12 +49,13 @@ struct conf {
     unsigned throttle_user_failures; /* consecutive, per account */
     unsigned throttle_ban;
     unsigned throttle_size;
-    char *trusted_proxies; /* addresses/networks whose X-Forwarded-For counts */
-    char *user;            /* switch to this user once the socket is open */
-    char *pages_dir;       /* the admin's denial pages (STATUS.html ...) */
-    bool allow_root;       /* serve as root without switching */
-    unsigned socket_mode;  /* unix socket permissions */
-    char *socket_group;    /* unix socket group, or NULL */
+    /* Addresses/networks whose X-Forwarded-For counts; NULL: none set. */
+    struct proxies *trusted_proxies;
+    char *user;           /* switch to this user once the socket is open */
+    char *pages_dir;      /* the admin's denial pages (STATUS.html ...) */
+    bool allow_root;      /* serve as root without switching */
+    unsigned socket_mode; /* unix socket permissions */
+    char *socket_group;   /* unix socket group, or NULL */
     bool allow_plaintext;
     bool allow_des;
     bool apache_authz; /* answer FCGI_APACHE_ROLE=AUTHORIZER from rules */
@@ -60,10 +63,10 @@ struct conf {
     bool log_syslog;   /* also to syslog, facility authpriv */
     unsigned log_rate; /* decision lines a second; 0: no limit */
     /* The default profile: the keys before any section. */
-    char *user_file;  /* htpasswd file */
-    char *group_file; /* htgroup file, or NULL */
-    char *realm;      /* Basic realm */
-    char *require;    /* rule */
+    char *user_file;      /* htpasswd file */
+    char *group_file;     /* htgroup file, or NULL */
+    char *realm;          /* Basic realm */
+    struct rule *require; /* parsed when set; NULL: unset */
     struct conf_profile *profiles;
     size_t nprofiles;
     struct conf_path *paths;
@@ -80,8 +83,8 @@ enum conf_type {
     CONF_BOOL,
     CONF_LOGLEVEL,
     CONF_REALM,
-    CONF_RULE,
-    CONF_NETS, /* addresses and networks, see proxy.h */
+    CONF_RULE, /* stored parsed: struct rule * (policy.h) */
+    CONF_NETS, /* addresses and networks, stored parsed: struct proxies * */
 };
 
 /* Where a key may appear. */
@@ -123,13 +126,23 @@ int conf_set(struct conf *c, const char *key, const char *value,
  * optional double quotes around the value, and section headers
  * "[profile NAME]" (NAME: letters, digits, '.', '_', '-'; at most 64) and
  * "[path /prefix]" after which keys belong to that section. Every problem
- * goes to diag with name:line. Returns the number of errors (0: all
- * applied).
+ * goes to diag with name:line; the good lines are applied all the same.
+ * Returns 0, or -1 when any line had a problem.
  */
 int conf_parse(struct conf *c, const char *name, const char *data, size_t len,
                diag_fn *diag, void *ctx);
 
-/* Read the file at path and conf_parse it; -1 when it cannot be read. */
+/*
+ * Read the file at path and conf_parse it. Returns 0, or -1 when it cannot
+ * be read or a line had a problem (told to diag).
+ */
 int conf_load(struct conf *c, const char *path, diag_fn *diag, void *ctx);
+
+/*
+ * Whether name is a profile name a "[profile NAME]" header takes: 1 to 64
+ * letters, digits, '.', '_' or '-' ("default" passes here but is refused
+ * by the header, being the top of the file).
+ */
+bool conf_profile_name_ok(const char *name);
 
 #endif

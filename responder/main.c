@@ -440,7 +440,6 @@ main(int argc, char **argv)
     struct conf conf;
     struct snapshot *snap = NULL;
     struct authz_ctx ctx = {NULL, NULL, NULL, NULL, NULL};
-    struct proxies proxies = {NULL, 0};
     struct store *store = NULL;
     struct main_reload reload;
     int rc, fd, status = 1;
@@ -493,17 +492,7 @@ main(int argc, char **argv)
     }
     if (main_speed(&conf, &ctx) < 0)
         goto done;
-    if (conf.trusted_proxies != NULL) {
-        char err[200];
-
-        /* conf checked it already; this cannot fail but for memory. */
-        if (proxies_parse(&proxies, conf.trusted_proxies, err, sizeof err) <
-            0) {
-            log_msg(LOGL_ERROR, "trusted_proxies: %s", err);
-            goto done;
-        }
-        ctx.proxies = &proxies;
-    }
+    ctx.proxies = conf.trusted_proxies; /* parsed by conf; NULL: none */
     ctx.snap = snap;
 
     /* CGI mode is no server: the root rules apply to serving only. */
@@ -544,7 +533,6 @@ done:
     cache_free(ctx.cache);
     gate_free(ctx.gate);
     throttle_free(ctx.throttle);
-    proxies_free(&proxies);
     store_free(store);
     snapshot_free(snap);
     conf_free(&conf);

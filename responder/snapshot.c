@@ -1,12 +1,12 @@
 #include "config.h"
 
-#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "diag.h"
 #include "path.h"
 #include "snapshot.h"
 
@@ -23,32 +23,9 @@ struct snap_builder {
     struct snapshot *s;
     const struct conf *c;
     bool reload;
-    diag_fn *diag;
-    void *ctx;
-    int errors;
+    struct diag d; /* about the configuration: c->file by default */
+    bool failed;   /* a file did not load (its loader said why) */
 };
-
-static void snap_err(struct snap_builder *b, const char *file, unsigned line,
-                     const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-snap_err(struct snap_builder *b, const char *file, unsigned line,
-         const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    b->diag(b->ctx, LOGL_ERROR,
-            file         ? file
-            : b->c->file ? b->c->file
-                         : "configuration",
-            line, msg);
-    b->errors++;
-}
 
 /* What identifies a version of the file at path: stat(), or the error. */
 static void
@@ -82,15 +59,17 @@ snap_file(struct snap_builder *b, const char *path, bool is_group)
             strcmp(s->files[i].path, path) == 0)
             return &s->files[i];
     f = realloc(s->files, (s->nfiles + 1) * sizeof *f);
-    if (f == NULL)
+    if (f != NULL) {
+        s->files = f;
+        f = &s->files[s->nfiles];
+        memset(f, 0, sizeof *f);
+        f->is_group = is_group;
+        f->path = strdup(path);
+    }
+    if (f == NULL || f->path == NULL) {
+        diag_report_at(&b->d, LOGL_ERROR, path, 0, "out of memory");
         return NULL;
-    s->files = f;
-    f = &s->files[s->nfiles];
-    memset(f, 0, sizeof *f);
-    f->is_group = is_group;
-    f->path = strdup(path);
-    if (f->path == NULL)
-        return NULL;
+    }
     s->nfiles++;
     /* Before reading: a change while reading then shows at the next check. */
     snap_stat(path, f->stat_before);
@@ -98,21 +77,17 @@ snap_file(struct snap_builder *b, const char *path, bool is_group)
         struct stat st;
 
         /* Hashes are secrets too: offline guessing needs only the file. */
-        if (stat(path, &st) == 0 && (st.st_mode & S_IROTH)) {
-            char msg[200];
-
-            snprintf(msg, sizeof msg,
-                     "readable by every local user: chmod o-r (and let only "
-                     "fcgi-authd's user or group read it)");
-            b->diag(b->ctx, LOGL_WARN, path, 0, msg);
-        }
+        if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
+            diag_report_at(&b->d, LOGL_WARN, path, 0,
+                           "readable by every local user: chmod o-r (and let "
+                           "only fcgi-authd's user or group read it)");
     }
     if (is_group)
-        f->groups = htgroup_load(path, b->diag, b->ctx);
+        f->groups = htgroup_load(path, b->d.fn, b->d.ctx);
     else
-        f->users = htpasswd_load(path, &opts, b->diag, b->ctx);
+        f->users = htpasswd_load(path, &opts, b->d.fn, b->d.ctx);
     if (f->groups == NULL && f->users == NULL) {
-        b->errors++;
+        b->failed = true;
         return NULL;
     }
     /*
@@ -121,21 +96,32 @@ snap_file(struct snap_builder *b, const char *path, bool is_group)
      * out: keep the last good one.
      */
     if (b->reload && f->users != NULL && htpasswd_count(f->users) == 0) {
-        snap_err(b, path, 0, "no entries");
+        diag_report_at(&b->d, LOGL_ERROR, path, 0, "no entries");
         return NULL;
     }
     return f;
 }
 
-/* Parse a rule text the config parser already accepted. */
-static void
-snap_rule(struct snap_builder *b, struct rule *r, const char *text,
-          const char *where)
+/* Whether nothing went wrong so far. */
+static bool
+snap_ok(const struct snap_builder *b)
 {
-    char err[200];
+    return !b->failed && b->d.errors == 0;
+}
 
-    if (rule_parse(r, text, strlen(text), err, sizeof err) < 0)
-        snap_err(b, NULL, 0, "%s: require: %s", where, err);
+/*
+ * The rule conf parsed (a copy: rules are self-contained), or valid-user
+ * for a conf that never set one.
+ */
+static void
+snap_rule(struct rule *dst, const struct rule *src)
+{
+    char err[64];
+
+    if (src != NULL)
+        *dst = *src;
+    else
+        (void)rule_parse(dst, "valid-user", 10, err, sizeof err);
 }
 
 struct snap_group_check {
@@ -148,16 +134,14 @@ static void
 snap_warn_group(void *ctx, struct bytes name)
 {
     struct snap_group_check *gc = ctx;
-    char msg[512];
 
     if (gc->groups != NULL && htgroup_exists(gc->groups, name.p, name.n))
         return;
-    snprintf(msg, sizeof msg,
-             "%s: group '%.*s' is not defined in %s: nobody passes it",
-             gc->where, (int)(name.n > 64 ? 64 : name.n), name.p,
-             gc->groups ? "the group file" : "any group file (no group_file)");
-    gc->b->diag(gc->b->ctx, LOGL_WARN,
-                gc->b->c->file ? gc->b->c->file : "configuration", 0, msg);
+    diag_report(&gc->b->d, LOGL_WARN, 0,
+                "%s: group '%.*s' is not defined in %s: nobody passes it",
+                gc->where, (int)(name.n > 64 ? 64 : name.n), name.p,
+                gc->groups ? "the group file"
+                           : "any group file (no group_file)");
 }
 
 /* Fill profile i; cp NULL for the default profile (top-level keys). */
@@ -169,7 +153,7 @@ snap_profile(struct snap_builder *b, struct snap_profile *p,
     const char *user_file = cp && cp->user_file ? cp->user_file : c->user_file;
     const char *group_file =
         cp && cp->group_file ? cp->group_file : c->group_file;
-    const char *require = cp && cp->require ? cp->require : c->require;
+    const struct rule *require = cp && cp->require ? cp->require : c->require;
     char where[100];
     struct snap_file *f;
     struct snap_group_check gc;
@@ -180,16 +164,17 @@ snap_profile(struct snap_builder *b, struct snap_profile *p,
     if (user_file == NULL) {
         /* Only named profiles: the default profile is then refused (500). */
         if (cp != NULL || c->nprofiles == 0)
-            snap_err(b, NULL, 0,
-                     "%s: no user file: set user_file (or --user-file)", where);
+            diag_report(&b->d, LOGL_ERROR, 0,
+                        "%s: no user file: set user_file (or --user-file)",
+                        where);
     } else if ((f = snap_file(b, user_file, false)) != NULL) {
         p->users = f->users;
     }
     if (group_file != NULL && (f = snap_file(b, group_file, true)) != NULL)
         p->groups = f->groups;
-    snap_rule(b, &p->require, require ? require : "valid-user", where);
+    snap_rule(&p->require, require);
     gc = (struct snap_group_check){b, p->groups, where};
-    if (b->errors == 0)
+    if (snap_ok(b))
         rule_each_group(&p->require, snap_warn_group, &gc);
 }
 
@@ -199,12 +184,13 @@ static uint64_t snapshot_generations;
 static struct snapshot *
 snapshot_build(const struct conf *c, bool reload, diag_fn *diag, void *diag_ctx)
 {
-    struct snap_builder b = {NULL, c, reload, diag, diag_ctx, 0};
+    struct snap_builder b = {.c = c, .reload = reload};
     struct snapshot *s = calloc(1, sizeof *s);
 
     if (s == NULL)
         return NULL;
     b.s = s;
+    diag_init(&b.d, diag, diag_ctx, c->file ? c->file : "configuration", 0);
     s->apache_authz = c->apache_authz;
     s->generation =
         __atomic_add_fetch(&snapshot_generations, 1, __ATOMIC_RELAXED);
@@ -226,19 +212,19 @@ snapshot_build(const struct conf *c, bool reload, diag_fn *diag, void *diag_ctx)
         s->paths[i].prefix = c->paths[i].prefix;
         s->paths[i].len = strlen(c->paths[i].prefix);
         if (c->paths[i].require == NULL) {
-            snap_err(&b, NULL, c->paths[i].line, "%s: no 'require' rule",
-                     where);
+            diag_report(&b.d, LOGL_ERROR, c->paths[i].line,
+                        "%s: no 'require' rule", where);
         } else {
             struct snap_group_check gc = {&b, s->profiles[0].groups, where};
 
-            snap_rule(&b, &s->paths[i].require, c->paths[i].require, where);
+            s->paths[i].require = *c->paths[i].require;
             /* Path rules judge with the chosen profile's groups; warn with
              * the default profile's, the usual case. */
-            if (b.errors == 0)
+            if (snap_ok(&b))
                 rule_each_group(&s->paths[i].require, snap_warn_group, &gc);
         }
     }
-    if (b.errors > 0) {
+    if (!snap_ok(&b)) {
         snapshot_free(s);
         return NULL;
     }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "htpasswd.h"
 
 /* ------------------------------------------------------ diag recorder -- */
 
@@ -78,7 +79,7 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
     if (strcmp(key, "group_file") == 0)
         return c->group_file ? c->group_file : "(null)";
     if (strcmp(key, "require") == 0)
-        return c->require ? c->require : "(null)";
+        return c->require ? c->require->text : "(null)";
     if (strcmp(key, "log_syslog") == 0)
         return c->log_syslog ? "yes" : "no";
     if (strcmp(key, "log_rate") == 0) {
@@ -99,8 +100,12 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
         return c->user ? c->user : "(null)";
     if (strcmp(key, "allow_root") == 0)
         return c->allow_root ? "yes" : "no";
-    if (strcmp(key, "trusted_proxies") == 0)
-        return c->trusted_proxies ? c->trusted_proxies : "(null)";
+    if (strcmp(key, "trusted_proxies") == 0) {
+        if (c->trusted_proxies == NULL)
+            return "(null)";
+        snprintf(buf, cap, "%zu nets", c->trusted_proxies->n);
+        return buf;
+    }
     if (strcmp(key, "apache_authz") == 0)
         return c->apache_authz ? "yes" : "no";
     if (strcmp(key, "hash_slots") == 0)
@@ -366,7 +371,7 @@ START_TEST(conf_parse_error_table)
     /* Read the result, then free, so a failure below leaks nothing. */
     snprintf(after, sizeof after, "%s", conf_show(&c, key, tmp, sizeof tmp));
     conf_free(&c);
-    ck_assert_msg(errors == 1, "case %d (%s): %d errors", _i,
+    ck_assert_msg(errors == -1, "case %d (%s): returned %d", _i,
                   error_cases[_i].text, errors);
     ck_assert_uint_eq(d.calls, 1);
     ck_assert_int_eq(d.e[0].sev, LOGL_ERROR);
@@ -402,7 +407,7 @@ START_TEST(conf_parse_realm_max)
     text[n + CONF_REALM_MAX] = 'r';
     text[n + CONF_REALM_MAX + 1] = '\n';
     text[n + CONF_REALM_MAX + 2] = '\0';
-    ck_assert_int_eq(parse_str(&c, text, &d), 1);
+    ck_assert_int_eq(parse_str(&c, text, &d), -1);
     ck_assert_uint_eq(d.e[0].line, 1);
     ck_assert_ptr_nonnull(strstr(d.e[0].msg, "realm"));
     /* The earlier value stays. */
@@ -421,7 +426,7 @@ START_TEST(conf_parse_nul_byte)
     conf_init(&c);
     memset(&d, 0, sizeof d);
     ck_assert_int_eq(
-        conf_parse(&c, "nul.conf", text, sizeof text - 1, diag_record, &d), 1);
+        conf_parse(&c, "nul.conf", text, sizeof text - 1, diag_record, &d), -1);
     ck_assert_uint_eq(d.e[0].line, 1);
     ck_assert_str_eq(c.realm, "Restricted");
     ck_assert_uint_eq(c.threads, 5);
@@ -444,7 +449,7 @@ START_TEST(conf_parse_bounded)
 }
 END_TEST
 
-/* Every problem is reported and counted; the good lines are applied. */
+/* Every problem is reported; the good lines are applied all the same. */
 START_TEST(conf_parse_counts_errors)
 {
     static const char text[] = "bogus = 1\n"
@@ -460,7 +465,7 @@ START_TEST(conf_parse_counts_errors)
     static const unsigned lines[] = {1, 2, 5, 6, 8};
 
     conf_init(&c);
-    ck_assert_int_eq(parse_str(&c, text, &d), 5);
+    ck_assert_int_eq(parse_str(&c, text, &d), -1);
     ck_assert_uint_eq(d.calls, 5);
     for (size_t i = 0; i < 5; i++) {
         ck_assert_uint_eq(d.e[i].line, lines[i]);
@@ -678,7 +683,7 @@ START_TEST(conf_load_errors_named)
 
     memset(&d, 0, sizeof d);
     conf_init(&c);
-    ck_assert_int_eq(conf_load(&c, path, diag_record, &d), 2);
+    ck_assert_int_eq(conf_load(&c, path, diag_record, &d), -1);
     ck_assert_uint_eq(d.calls, 2);
     ck_assert_str_eq(d.e[0].file, path);
     ck_assert_uint_eq(d.e[0].line, 2);
@@ -735,12 +740,13 @@ START_TEST(conf_sections_profiles_and_paths)
     conf_init(&c);
     ck_assert_int_eq(parse_str(&c, text, &d), 0);
     ck_assert_str_eq(c.user_file, "/u");
-    ck_assert_str_eq(c.require, "group staff");
+    ck_assert_str_eq(c.require->text, "group staff");
     ck_assert_uint_eq(c.nprofiles, 2);
     ck_assert_str_eq(c.profiles[0].name, "admins");
     ck_assert_str_eq(c.profiles[0].user_file, "/a");
     ck_assert_str_eq(c.profiles[0].realm, "Admin area");
-    ck_assert_str_eq(c.profiles[0].require, "group admins | user root");
+    ck_assert_str_eq(c.profiles[0].require->text, "group admins | user root");
+    ck_assert_uint_eq(c.profiles[0].require->nterms, 2);
     ck_assert_ptr_null(c.profiles[0].group_file);
     ck_assert_uint_eq(c.profiles[0].line, 3);
     ck_assert_str_eq(c.profiles[1].name, "ops");
@@ -749,7 +755,7 @@ START_TEST(conf_sections_profiles_and_paths)
     ck_assert_uint_eq(c.npaths, 1);
     /* Stored normalised, as requests are. */
     ck_assert_str_eq(c.paths[0].prefix, "/reports/2024/");
-    ck_assert_str_eq(c.paths[0].require, "user boss");
+    ck_assert_str_eq(c.paths[0].require->text, "user boss");
     conf_free(&c);
     ck_assert_uint_eq(c.nprofiles, 0);
 }
@@ -790,7 +796,7 @@ START_TEST(conf_section_errors)
     struct conf c;
 
     conf_init(&c);
-    ck_assert_int_ge(parse_str(&c, e->text, &d), 1);
+    ck_assert_int_eq(parse_str(&c, e->text, &d), -1);
     ck_assert_uint_ge(d.n, 1);
     ck_assert_msg(d.e[0].line == e->line, "'%s': line %u, expected %u", e->text,
                   d.e[0].line, e->line);
@@ -808,10 +814,89 @@ START_TEST(conf_bad_section_swallows_keys)
 
     conf_init(&c);
     ck_assert_int_eq(parse_str(&c, "[profile bad name]\nuser_file = /x\n", &d),
-                     2);
+                     -1);
+    /* The header is told; its keys are dropped without a word. */
+    ck_assert_uint_eq(d.calls, 1);
     ck_assert_ptr_null(c.user_file);
     ck_assert_uint_eq(c.nprofiles, 0);
     conf_free(&c);
+}
+END_TEST
+
+/* ------------------------------------------------------- parsed values -- */
+
+/* Rules and proxies are parsed once, here; a later line replaces them. */
+START_TEST(conf_keeps_parsed_values)
+{
+    static const char text[] = "require = user alice\n"
+                               "require = group staff & group vpn\n"
+                               "trusted_proxies = 10.0.0.0/8\n"
+                               "trusted_proxies = 127.0.0.1, ::1 fd00::/8\n"
+                               "[path /a/]\n"
+                               "require = user boss\n";
+    struct diag_log d;
+    struct conf c;
+
+    conf_init(&c);
+    /* The default rule is parsed too. */
+    ck_assert_ptr_nonnull(c.require);
+    ck_assert_str_eq(c.require->text, "valid-user");
+    ck_assert_ptr_null(c.trusted_proxies);
+    ck_assert_int_eq(parse_str(&c, text, &d), 0);
+    ck_assert(c.require->all);
+    ck_assert_uint_eq(c.require->nterms, 2);
+    ck_assert_uint_eq(c.trusted_proxies->n, 3);
+    ck_assert(proxies_contains(c.trusted_proxies, (struct bytes){"::1", 3}));
+    ck_assert(
+        !proxies_contains(c.trusted_proxies, (struct bytes){"10.1.2.3", 8}));
+    ck_assert_uint_eq(c.paths[0].require->nterms, 1);
+    /* A value refused keeps the one before. */
+    ck_assert_int_eq(parse_str(&c, "trusted_proxies = 300.1.1.1\n", &d), -1);
+    ck_assert_uint_eq(c.trusted_proxies->n, 3);
+    /* An empty list is a list: it trusts nobody. */
+    ck_assert_int_eq(parse_str(&c, "trusted_proxies =\n", &d), 0);
+    ck_assert_ptr_nonnull(c.trusted_proxies);
+    ck_assert_uint_eq(c.trusted_proxies->n, 0);
+    conf_free(&c);
+    ck_assert_ptr_null(c.require);
+    ck_assert_ptr_null(c.trusted_proxies);
+}
+END_TEST
+
+/* The config's default caps are the loader's. */
+START_TEST(conf_caps_defaults)
+{
+    struct conf c;
+
+    conf_init(&c);
+    ck_assert_uint_eq(c.max_bcrypt_cost, HTPASSWD_MAX_BCRYPT_DEFAULT);
+    ck_assert_uint_eq(c.max_crypt_rounds, HTPASSWD_MAX_ROUNDS_DEFAULT);
+    conf_free(&c);
+}
+END_TEST
+
+static const struct {
+    const char *name;
+    bool ok;
+} profile_names[] = {
+    {"a", true},
+    {"admins", true},
+    {"A.b_c-9", true},
+    {"default", true},
+    {"", false},
+    {"a b", false},
+    {"a/b", false},
+    {"caf\xc3\xa9", false},
+    {"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", true},
+    {"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+     false},
+};
+
+START_TEST(conf_profile_name_table)
+{
+    ck_assert_msg(conf_profile_name_ok(profile_names[_i].name) ==
+                      profile_names[_i].ok,
+                  "'%s'", profile_names[_i].name);
 }
 END_TEST
 
@@ -826,6 +911,10 @@ conf_suite(void)
     tcase_add_test(tc, conf_free_clears);
     tcase_add_test(tc, conf_keys_complete);
     tcase_add_test(tc, conf_keys_defaults_settable);
+    tcase_add_test(tc, conf_keeps_parsed_values);
+    tcase_add_test(tc, conf_caps_defaults);
+    tcase_add_loop_test(tc, conf_profile_name_table, 0,
+                        (int)(sizeof profile_names / sizeof profile_names[0]));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("parse");

@@ -638,6 +638,48 @@ conf_section_set(struct conf *c, const struct conf_section *sec,
                       d, lineno);
 }
 
+/*
+ * The value of a line, from just after its '=' at v (NUL-terminated in
+ * place): spaces trimmed, a comment after whitespace cut, double quotes
+ * taken off. NULL after telling d what is wrong.
+ */
+static char *
+conf_value(char *v, const char *key, struct diag *d, unsigned lineno)
+{
+    char *value = v, *end;
+
+    while (conf_space(*value))
+        value++;
+    /* "key = # note": the comment starts after whitespace, the value is "". */
+    if (*value == '#' && value > v)
+        *value = '\0';
+    if (*value == '"') {
+        char *close = strchr(value + 1, '"');
+
+        if (close == NULL) {
+            diag_report(d, LOGL_ERROR, lineno, "%s: unterminated quote", key);
+            return NULL;
+        }
+        for (end = close + 1; conf_space(*end); end++)
+            ;
+        if (*end != '\0' && *end != '#') {
+            diag_report(d, LOGL_ERROR, lineno,
+                        "%s: unexpected text after the quoted value", key);
+            return NULL;
+        }
+        *close = '\0';
+        return value + 1;
+    }
+    /* A '#' after whitespace starts a comment. */
+    for (end = value; *end != '\0'; end++)
+        if (*end == '#' && end > value && conf_space(end[-1]))
+            break;
+    while (end > value && conf_space(end[-1]))
+        end--;
+    *end = '\0';
+    return value;
+}
+
 /* Parse one line (no newline, NUL-terminated in place); 0 or -1. */
 static int
 conf_line(struct conf *c, struct conf_section *sec, struct diag *d,
@@ -660,37 +702,9 @@ conf_line(struct conf *c, struct conf_section *sec, struct diag *d,
     for (end = eq; end > key && conf_space(end[-1]); end--)
         ;
     *end = '\0';
-    value = eq + 1;
-    while (conf_space(*value))
-        value++;
-    /* "key = # note": the comment starts after whitespace, the value is "". */
-    if (*value == '#' && value > eq + 1)
-        *value = '\0';
-    if (*value == '"') {
-        char *close = strchr(value + 1, '"');
-
-        if (close == NULL) {
-            diag_report(d, LOGL_ERROR, lineno, "%s: unterminated quote", key);
-            return -1;
-        }
-        for (end = close + 1; conf_space(*end); end++)
-            ;
-        if (*end != '\0' && *end != '#') {
-            diag_report(d, LOGL_ERROR, lineno,
-                        "%s: unexpected text after the quoted value", key);
-            return -1;
-        }
-        value++;
-        *close = '\0';
-    } else {
-        /* A '#' after whitespace starts a comment. */
-        for (end = value; *end != '\0'; end++)
-            if (*end == '#' && end > value && conf_space(end[-1]))
-                break;
-        while (end > value && conf_space(end[-1]))
-            end--;
-        *end = '\0';
-    }
+    value = conf_value(eq + 1, key, d, lineno);
+    if (value == NULL)
+        return -1;
     if (*key == '\0') {
         diag_report(d, LOGL_ERROR, lineno, "missing key before '='");
         return -1;

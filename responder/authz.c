@@ -11,30 +11,6 @@
 #include "path.h"
 #include "policy.h"
 
-static const char *const authz_reason_names[] = {
-    [REASON_OK] = "ok",
-    [REASON_NO_CREDENTIALS] = "no_credentials",
-    [REASON_MALFORMED] = "malformed",
-    [REASON_UNKNOWN_USER] = "unknown_user",
-    [REASON_BAD_PASSWORD] = "bad_password",
-    [REASON_LOCKED] = "locked",
-    [REASON_EXPIRED] = "expired",
-    [REASON_FORBIDDEN] = "forbidden",
-    [REASON_UNUSABLE] = "unusable_entry",
-    [REASON_MISCONFIGURED] = "misconfigured",
-    [REASON_BUSY] = "busy",
-    [REASON_THROTTLED] = "throttled",
-    [REASON_INTERNAL] = "internal",
-};
-
-const char *
-authz_reason_name(enum authz_reason reason)
-{
-    if ((size_t)reason >= sizeof authz_reason_names / sizeof(char *))
-        return "internal";
-    return authz_reason_names[reason];
-}
-
 static void
 authz_deny(struct decision *d, int status, enum authz_reason reason)
 {
@@ -565,7 +541,7 @@ authz_log(const struct decision *d)
     }
     n = snprintf(line + len, sizeof line - len,
                  " status=%d reason=%s role=%s profile=%s user=", d->status,
-                 authz_reason_name(d->reason), request_role_name(d->role),
+                 reason_name(d->reason), request_role_name(d->role),
                  d->profile ? d->profile : "-");
     if (n > 0 && (size_t)n < sizeof line - len)
         len += (size_t)n;

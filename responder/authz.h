@@ -13,6 +13,7 @@
 #include "request.h"
 #include "snapshot.h"
 #include "proxy.h"
+#include "reason.h"
 #include "throttle.h"
 #include "verify.h"
 
@@ -25,22 +26,6 @@ enum response_format {
 
 /* Room for Variable-REMOTE_GROUPS ("g1,g2,..."). */
 #define AUTHZ_GROUPS_MAX 1024
-
-enum authz_reason {
-    REASON_OK,
-    REASON_NO_CREDENTIALS, /* no Authorization, or another scheme */
-    REASON_MALFORMED,      /* Basic but not decodable / duplicated */
-    REASON_UNKNOWN_USER,
-    REASON_BAD_PASSWORD,
-    REASON_LOCKED,        /* the entry is a locked account */
-    REASON_EXPIRED,       /* the entry's expires= has passed */
-    REASON_FORBIDDEN,     /* authenticated, but the rules say no: 403 */
-    REASON_UNUSABLE,      /* the stored entry can never match */
-    REASON_MISCONFIGURED, /* a role or mode the server should not send */
-    REASON_BUSY,          /* too many hashes queued: 503 (500 for nginx) */
-    REASON_THROTTLED,     /* too many failures: 429 (401 for nginx) */
-    REASON_INTERNAL,      /* our failure: fail closed */
-};
 
 /* What authz needs from the configuration, fixed while serving. */
 struct authz_ctx {
@@ -91,9 +76,6 @@ struct decision {
  */
 void authz_decide(const struct authz_ctx *ctx, const struct request *r,
                   struct verify_ctx *vctx, struct decision *d);
-
-/* "ok", "no_credentials", "malformed", ... for logs. */
-const char *authz_reason_name(enum authz_reason reason);
 
 /*
  * Log one line for d: the client first, then status and reason, the user

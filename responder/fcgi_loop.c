@@ -297,7 +297,9 @@ loop_endpoint(const struct authz_ctx *ctx, const struct request *r,
         return true;
     }
     buf = malloc(64 * 1024);
-    n = buf != NULL ? metrics_render(buf, 64 * 1024, ctx) : 0;
+    n = buf != NULL ? metrics_render(buf, 64 * 1024, ctx->cache, ctx->gate,
+                                     ctx->throttle)
+                    : 0;
     if (n == 0)
         response_page(500, "text/plain", "metrics failed\n", 15, out);
     else

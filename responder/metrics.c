@@ -6,7 +6,7 @@
 
 #include "metrics.h"
 
-#define METRICS_REASONS (REASON_THROTTLED + 1)
+#define METRICS_REASONS REASON_COUNT
 
 /* Statuses we answer with, as indexes. */
 static const int metrics_statuses[] = {200, 400, 401, 403, 429, 500, 503};
@@ -86,7 +86,8 @@ metrics_put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 }
 
 size_t
-metrics_render(char *buf, size_t cap, const struct authz_ctx *ctx)
+metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
+               struct throttle *throttle)
 {
     struct cache_stats cs;
     struct gate_stats gs = {0, 0, 0};
@@ -94,10 +95,10 @@ metrics_render(char *buf, size_t cap, const struct authz_ctx *ctx)
     unsigned long long cum = 0;
     size_t len = 0;
 
-    cache_get_stats(ctx->cache, &cs);
-    if (ctx->gate != NULL)
-        gate_get_stats(ctx->gate, &gs);
-    throttle_get_stats(ctx->throttle, &ts);
+    cache_get_stats(cache, &cs);
+    if (gate != NULL)
+        gate_get_stats(gate, &gs);
+    throttle_get_stats(throttle, &ts);
 
     metrics_put(buf, cap, &len,
                 "# HELP fcgi_authd_build_info Version of fcgi-authd.\n"
@@ -116,7 +117,7 @@ metrics_render(char *buf, size_t cap, const struct authz_ctx *ctx)
                             "fcgi_authd_decisions_total{status=\"%d\","
                             "reason=\"%s\"} %llu\n",
                             metrics_statuses[i],
-                            authz_reason_name((enum authz_reason)r), v);
+                            reason_name((enum authz_reason)r), v);
         }
     metrics_put(
         buf, cap, &len,

@@ -8,7 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "authz.h"
+#include "cache.h"
+#include "gate.h"
+#include "reason.h"
+#include "throttle.h"
 
 /* One decision answered with status for reason. */
 void metrics_decision(int status, enum authz_reason reason);
@@ -23,8 +26,10 @@ void metrics_reload(bool ok);
  * The text exposition (version 0.0.4) into buf: decisions by status and
  * reason, cache hits/misses/evictions/entries, hashes run/joined/refused,
  * the hash time histogram, regulation bans, reloads, build info. Returns
- * the length, or 0 when it does not fit.
+ * the length, or 0 when it does not fit. cache, gate and throttle may be
+ * NULL (shown as zero).
  */
-size_t metrics_render(char *buf, size_t cap, const struct authz_ctx *ctx);
+size_t metrics_render(char *buf, size_t cap, struct cache *cache,
+                      struct gate *gate, struct throttle *throttle);
 
 #endif

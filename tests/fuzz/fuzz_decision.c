@@ -169,7 +169,7 @@ stats_print(void)
         for (int r = 0; r <= REASON_INTERNAL; r++)
             if (stats[st][r] > 0)
                 dprintf(fuzz_report_fd, "stats: %d %-15s %lu\n", st,
-                        authz_reason_name((enum authz_reason)r), stats[st][r]);
+                        reason_name((enum authz_reason)r), stats[st][r]);
     dprintf(fuzz_report_fd, "stats: plain requests checked both ways: %lu\n",
             stats_plain);
 }

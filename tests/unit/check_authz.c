@@ -678,7 +678,7 @@ START_TEST(authz_decides_table)
     ck_assert_msg(d.status == c->status, "%s: status %d, expected %d", c->name,
                   d.status, c->status);
     ck_assert_msg(d.reason == c->reason, "%s: reason %s, expected %s", c->name,
-                  authz_reason_name(d.reason), authz_reason_name(c->reason));
+                  reason_name(d.reason), reason_name(c->reason));
     if (c->user != NULL) {
         ck_assert_str_eq(d.user, c->user);
         ck_assert_uint_eq(d.user_len, strlen(c->user));
@@ -835,8 +835,8 @@ START_TEST(authz_reason_names_distinct)
 {
     for (int i = REASON_OK; i <= REASON_INTERNAL; i++)
         for (int j = i + 1; j <= REASON_INTERNAL; j++)
-            ck_assert_str_ne(authz_reason_name((enum authz_reason)i),
-                             authz_reason_name((enum authz_reason)j));
+            ck_assert_str_ne(reason_name((enum authz_reason)i),
+                             reason_name((enum authz_reason)j));
 }
 END_TEST
 

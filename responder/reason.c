@@ -1,0 +1,29 @@
+#include "config.h"
+
+#include <stddef.h>
+
+#include "reason.h"
+
+static const char *const reason_names[REASON_COUNT] = {
+    [REASON_OK] = "ok",
+    [REASON_NO_CREDENTIALS] = "no_credentials",
+    [REASON_MALFORMED] = "malformed",
+    [REASON_UNKNOWN_USER] = "unknown_user",
+    [REASON_BAD_PASSWORD] = "bad_password",
+    [REASON_LOCKED] = "locked",
+    [REASON_EXPIRED] = "expired",
+    [REASON_FORBIDDEN] = "forbidden",
+    [REASON_UNUSABLE] = "unusable_entry",
+    [REASON_MISCONFIGURED] = "misconfigured",
+    [REASON_BUSY] = "busy",
+    [REASON_THROTTLED] = "throttled",
+    [REASON_INTERNAL] = "internal",
+};
+
+const char *
+reason_name(enum authz_reason reason)
+{
+    if ((unsigned)reason >= REASON_COUNT || reason_names[reason] == NULL)
+        return "internal";
+    return reason_names[reason];
+}

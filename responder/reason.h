@@ -1,0 +1,32 @@
+/*
+ * reason: why a decision came out as it did. A leaf: the pipeline (authz),
+ * the counters (metrics), the log and the response all name reasons, and
+ * none of them needs the others for it.
+ */
+#ifndef FCGI_AUTHD_REASON_H
+#define FCGI_AUTHD_REASON_H
+
+enum authz_reason {
+    REASON_OK,
+    REASON_NO_CREDENTIALS, /* no Authorization, or another scheme */
+    REASON_MALFORMED,      /* Basic but not decodable / duplicated */
+    REASON_UNKNOWN_USER,
+    REASON_BAD_PASSWORD,
+    REASON_LOCKED,        /* the entry is a locked account */
+    REASON_EXPIRED,       /* the entry's expires= has passed */
+    REASON_FORBIDDEN,     /* authenticated, but the rules say no: 403 */
+    REASON_UNUSABLE,      /* the stored entry can never match */
+    REASON_MISCONFIGURED, /* a role or mode the server should not send */
+    REASON_BUSY,          /* too many hashes queued: 503 (500 for nginx) */
+    REASON_THROTTLED,     /* too many failures: 429 (401 for nginx) */
+    REASON_INTERNAL,      /* our failure: fail closed */
+    REASON_COUNT          /* not a reason: the number of them */
+};
+
+/*
+ * "ok", "no_credentials", "malformed", ...: the token logs and metrics
+ * print. Anything out of range is "internal".
+ */
+const char *reason_name(enum authz_reason reason);
+
+#endif

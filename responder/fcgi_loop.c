@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,6 +71,8 @@ static uint64_t loop_pressure_until;
 
 /* The worker running on this thread, for the accept() below. */
 static __thread struct worker *loop_self;
+/* This thread's connection is kept open and no byte of a request came yet. */
+static __thread bool loop_kept_idle;
 
 static uint64_t
 loop_now_ms(void)
@@ -84,6 +87,7 @@ loop_now_ms(void)
 static void
 loop_watch(struct worker *w, int c, bool kept)
 {
+    loop_kept_idle = kept;
     pthread_mutex_lock(&w->lock);
     w->kept = kept;
     if (w->watch_fd >= 0)
@@ -142,6 +146,31 @@ accept(int fd, struct sockaddr *addr, socklen_t *len)
     return c;
 }
 
+/*
+ * libfcgi reads with read(2): this one stands in for libc's like accept()
+ * above. The first bytes of a new request on a kept-open connection end its
+ * idle minute: from then on the request has the normal read deadline, so a
+ * peer cannot hold a worker by starting a request and stalling.
+ */
+ssize_t read(int fd, void *buf, size_t count);
+
+ssize_t
+read(int fd, void *buf, size_t count)
+{
+    ssize_t n = (ssize_t)syscall(SYS_read, fd, buf, count);
+
+    if (n > 0 && loop_kept_idle && loop_self != NULL) {
+        struct worker *w = loop_self;
+
+        loop_kept_idle = false;
+        pthread_mutex_lock(&w->lock);
+        w->kept = false;
+        w->since_ms = loop_now_ms();
+        pthread_mutex_unlock(&w->lock);
+    }
+    return n;
+}
+
 /* The request arrived (or accept failed): out of the watchdog's reach. */
 static void
 loop_unwatch(struct worker *w, enum conn_state state)
@@ -157,13 +186,83 @@ loop_unwatch(struct worker *w, enum conn_state state)
 struct watchdog {
     struct worker *workers;
     unsigned n;
-    uint64_t deadline_ms;
+    int listen_fd;
+    uint64_t deadline_ms; /* 0: no deadline until the stop */
+    int done;             /* set once every worker has been joined */
 };
 
 /*
- * Every 200 ms: shut down connections that have not delivered their
- * request within the deadline; their worker's read ends and it serves
- * again.
+ * How long worker w's connection may go on reading (ms), or 0 when it must
+ * be cut now. Called with w->lock held.
+ */
+static uint64_t
+loop_limit(const struct watchdog *wd, const struct worker *w)
+{
+    uint64_t limit = wd->deadline_ms;
+
+    /* Stopping: nothing may keep a worker from being joined. */
+    if (loop_stop_requested())
+        return 0;
+    /*
+     * A kept-open connection idle between requests is no staller: it may
+     * rest a minute (a server's keepalive pool), then it is closed quietly.
+     * Once a byte of its next request arrived, kept is false again.
+     */
+    if (w->kept)
+        return limit > 60000 ? limit : 60000;
+    if (limit == 0)
+        return UINT64_MAX;
+    if (w->since_ms <=
+            __atomic_load_n(&loop_pressure_until, __ATOMIC_RELAXED) &&
+        limit > 1000)
+        limit = 1000;
+    return limit;
+}
+
+/*
+ * When every worker holds a connection and another one waits in the
+ * backlog, the oldest kept-open idle connection gives its worker up: one
+ * keepalive pool must not starve new connections for a minute.
+ */
+static void
+loop_free_a_worker(struct watchdog *wd)
+{
+    struct pollfd p = {wd->listen_fd, POLLIN, 0};
+    struct worker *oldest = NULL;
+    uint64_t since = UINT64_MAX;
+
+    for (unsigned i = 0; i < wd->n; i++) {
+        struct worker *w = &wd->workers[i];
+        bool idle;
+
+        if (!w->started)
+            continue;
+        pthread_mutex_lock(&w->lock);
+        idle = w->state == CONN_IDLE;
+        if (w->state == CONN_READING && w->kept && w->since_ms < since) {
+            since = w->since_ms;
+            oldest = w;
+        }
+        pthread_mutex_unlock(&w->lock);
+        if (idle)
+            return;
+    }
+    if (oldest == NULL || poll(&p, 1, 0) <= 0)
+        return;
+    pthread_mutex_lock(&oldest->lock);
+    if (oldest->state == CONN_READING && oldest->kept &&
+        oldest->watch_fd >= 0) {
+        shutdown(oldest->watch_fd, SHUT_RDWR);
+        oldest->state = CONN_IDLE;
+    }
+    pthread_mutex_unlock(&oldest->lock);
+}
+
+/*
+ * Every 200 ms (every 20 ms once stopping): shut down connections that
+ * have not delivered their request within the deadline; their worker's
+ * read ends and it serves again, or stops. Runs until every worker has
+ * been joined, so a stop never waits on a silent peer.
  */
 static void *
 loop_watchdog(void *arg)
@@ -171,7 +270,7 @@ loop_watchdog(void *arg)
     struct watchdog *wd = arg;
     unsigned long long closed = 0, logged = 0, closed_total;
 
-    while (!loop_stop_requested()) {
+    while (!__atomic_load_n(&wd->done, __ATOMIC_ACQUIRE)) {
         uint64_t now = loop_now_ms();
 
         for (unsigned i = 0; i < wd->n; i++) {
@@ -179,25 +278,12 @@ loop_watchdog(void *arg)
 
             if (!w->started)
                 continue;
-            uint64_t limit = wd->deadline_ms;
-
             pthread_mutex_lock(&w->lock);
-            if (w->since_ms <=
-                    __atomic_load_n(&loop_pressure_until, __ATOMIC_RELAXED) &&
-                limit > 1000)
-                limit = 1000;
-            /*
-             * A kept-open connection idle between requests is no staller:
-             * it may rest a minute (a server's keepalive pool), then it is
-             * closed quietly, without the pressure mode.
-             */
-            if (w->kept)
-                limit = wd->deadline_ms > 60000 ? wd->deadline_ms : 60000;
             if (w->state == CONN_READING && w->watch_fd >= 0 &&
-                now - w->since_ms >= limit) {
+                now - w->since_ms >= loop_limit(wd, w)) {
                 shutdown(w->watch_fd, SHUT_RDWR);
                 w->state = CONN_IDLE;
-                if (!w->kept) {
+                if (!w->kept && !loop_stop_requested()) {
                     closed++;
                     __atomic_store_n(&loop_pressure_until, now + 10000,
                                      __ATOMIC_RELAXED);
@@ -205,6 +291,8 @@ loop_watchdog(void *arg)
             }
             pthread_mutex_unlock(&w->lock);
         }
+        if (!loop_stop_requested())
+            loop_free_a_worker(wd);
         closed_total = closed + __atomic_load_n(&loop_silent, __ATOMIC_RELAXED);
         if (closed_total != logged) {
             log_msg(LOGL_WARN,
@@ -213,7 +301,7 @@ loop_watchdog(void *arg)
                     closed_total - logged, (unsigned long long)wd->deadline_ms);
             logged = closed_total;
         }
-        loop_sleep_ms(200);
+        loop_sleep_ms(loop_stop_requested() ? 20 : 200);
     }
     return NULL;
 }
@@ -363,7 +451,7 @@ loop_worker(void *arg)
          * A connection kept open (FCGI_KEEP_CONN) is read again without an
          * accept(): watch it for the next request too.
          */
-        if (req.ipcFd >= 0 && loop_first_byte_ms > 0)
+        if (req.ipcFd >= 0)
             loop_watch(w, req.ipcFd, true);
         rc = FCGX_Accept_r(&req);
 
@@ -425,6 +513,37 @@ loop_wait_for_stop(const sigset_t *set, loop_tick_fn *tick, void *arg)
     }
 }
 
+/*
+ * Stop: shutdown(2) on the listening socket wakes every accept(2) with
+ * EINVAL, which libfcgi does not retry; the watchdog cuts connections still
+ * being read. Each worker then finishes the request in hand, which is
+ * bounded (a hash within the work-factor caps, a slot wait behind at most
+ * the queue), and is joined for real: nothing a worker can touch is freed
+ * before every worker is gone.
+ */
+static void
+loop_stop(struct worker *workers, unsigned threads, int listen_fd)
+{
+    listen_notify("STOPPING=1");
+    __atomic_store_n(&loop_stopping, 1, __ATOMIC_RELEASE);
+    FCGX_ShutdownPending();
+    shutdown(listen_fd, SHUT_RDWR);
+    for (unsigned i = 0; i < threads; i++)
+        if (workers[i].started)
+            pthread_join(workers[i].thread, NULL);
+}
+
+/*
+ * Serving could not start after workers did: stop them the same way.
+ * There is no watchdog, but no worker has served yet either.
+ */
+static void
+loop_abandon(struct worker *workers, unsigned threads)
+{
+    loop_stop(workers, threads, workers[0].listen_fd);
+    free(workers);
+}
+
 int
 fcgi_loop_run(int listen_fd, unsigned threads, unsigned read_timeout,
               const struct authz_ctx *ctx, struct store *store,
@@ -433,7 +552,6 @@ fcgi_loop_run(int listen_fd, unsigned threads, unsigned read_timeout,
     struct worker *workers;
     struct watchdog wd;
     pthread_t watchdog;
-    bool watching = false;
     sigset_t set, old;
     unsigned started = 0;
 
@@ -479,33 +597,23 @@ fcgi_loop_run(int listen_fd, unsigned threads, unsigned read_timeout,
     }
     log_msg(LOGL_INFO, "serving with %u worker threads", started);
     listen_notify("READY=1");
-    wd = (struct watchdog){workers, threads, (uint64_t)read_timeout * 1000};
-    if (read_timeout > 0 &&
-        pthread_create(&watchdog, NULL, loop_watchdog, &wd) == 0)
-        watching = true;
-    loop_wait_for_stop(&set, tick, tick_arg);
-
     /*
-     * Stop: shutdown(2) on the listening socket wakes every accept(2) with
-     * EINVAL, which libfcgi does not retry. Workers finish the request in
-     * hand.
+     * The watchdog always runs: besides the read deadline it is what cuts
+     * the connections still being read once a stop begins.
      */
-    listen_notify("STOPPING=1");
-    __atomic_store_n(&loop_stopping, 1, __ATOMIC_RELEASE);
-    FCGX_ShutdownPending();
-    shutdown(listen_fd, SHUT_RDWR);
-    for (unsigned i = 0; i < threads; i++) {
-        struct timespec ts;
-
-        if (!workers[i].started)
-            continue;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 5;
-        if (pthread_timedjoin_np(workers[i].thread, NULL, &ts) != 0)
-            log_msg(LOGL_WARN, "worker %u did not stop in time", i);
+    wd = (struct watchdog){workers, threads, listen_fd,
+                           (uint64_t)read_timeout * 1000, 0};
+    if (pthread_create(&watchdog, NULL, loop_watchdog, &wd) != 0) {
+        log_msg(LOGL_ERROR, "cannot start the watchdog: %s", strerror(errno));
+        loop_abandon(workers, threads);
+        return -1;
     }
-    if (watching)
-        pthread_join(watchdog, NULL);
+    loop_wait_for_stop(&set, tick, tick_arg);
+    loop_stop(workers, threads, listen_fd);
+    __atomic_store_n(&wd.done, 1, __ATOMIC_RELEASE);
+    pthread_join(watchdog, NULL);
+    for (unsigned i = 0; i < threads; i++)
+        pthread_mutex_destroy(&workers[i].lock);
     free(workers);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return 0;

@@ -5,9 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <nettle/hmac.h>
-
 #include "cache.h"
+#include "mac.h"
 
 /* Shards, each with its own lock; a power of two. */
 #define CACHE_SHARDS 64
@@ -28,7 +27,7 @@ struct cache_shard {
 };
 
 struct cache {
-    struct hmac_sha256_ctx mac; /* keyed once; copied per computation */
+    struct mac mac;
     unsigned ttl;
     size_t capacity;
     struct cache_shard shards[CACHE_SHARDS];
@@ -49,17 +48,14 @@ struct cache *
 cache_new(size_t max_entries, unsigned ttl)
 {
     struct cache *c = calloc(1, sizeof *c);
-    unsigned char secret[32];
     size_t per = 0;
 
     if (c == NULL)
         return NULL;
-    if (util_random(secret, sizeof secret) < 0) {
+    if (mac_init(&c->mac) < 0) {
         free(c);
         return NULL;
     }
-    hmac_sha256_set_key(&c->mac, sizeof secret, secret);
-    util_wipe(secret, sizeof secret);
     c->ttl = ttl;
     if (ttl > 0 && max_entries > 0) {
         per = (max_entries + CACHE_SHARDS - 1) / CACHE_SHARDS;
@@ -108,32 +104,18 @@ cache_enabled(const struct cache *c)
     return c != NULL && c->capacity > 0;
 }
 
-/* A field of the MAC input: its length (8 bytes), then its bytes. */
-static void
-cache_mac_field(struct hmac_sha256_ctx *m, struct bytes b)
-{
-    unsigned char len[8];
-    uint64_t n = b.n;
-
-    for (size_t i = 0; i < 8; i++)
-        len[i] = (unsigned char)(n >> (8 * i));
-    hmac_sha256_update(m, sizeof len, len);
-    if (b.n > 0)
-        hmac_sha256_update(m, b.n, (const uint8_t *)b.p);
-}
-
 void
 cache_key(const struct cache *c, struct cache_key *k, struct bytes profile,
           struct bytes user, struct bytes password, struct bytes stored)
 {
-    struct hmac_sha256_ctx m = c->mac;
+    struct mac_run m;
 
-    cache_mac_field(&m, profile);
-    cache_mac_field(&m, user);
-    cache_mac_field(&m, password);
-    cache_mac_field(&m, stored);
-    hmac_sha256_digest(&m, CACHE_KEY_SIZE, k->b);
-    util_wipe(&m, sizeof m);
+    mac_begin(&c->mac, &m);
+    mac_field(&m, profile);
+    mac_field(&m, user);
+    mac_field(&m, password);
+    mac_field(&m, stored);
+    mac_end(&m, k->b, CACHE_KEY_SIZE);
 }
 
 /* The shard and the first slot of the set of k (the MAC is uniform). */

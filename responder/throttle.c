@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mac.h"
 #include "throttle.h"
 
 #define THROTTLE_SHARDS 16
@@ -26,7 +27,8 @@ struct throttle_shard {
 
 struct throttle {
     struct throttle_opts o;
-    uint64_t seed; /* keys are hashed with it: collisions cannot be aimed */
+    struct mac
+        mac; /* keys are MACs of peer bytes: collisions cannot be aimed */
     struct throttle_shard shards[THROTTLE_SHARDS];
     uint64_t addr_bans, user_bans, refused; /* __atomic counters */
 };
@@ -42,8 +44,11 @@ throttle_new(const struct throttle_opts *o)
     t->o = *o;
     if (t->o.window == 0)
         t->o.window = 1;
-    if (util_random(&t->seed, sizeof t->seed) < 0)
-        t->seed = (uint64_t)(uintptr_t)t;
+    /* No randomness, no regulation we could trust: refuse to start. */
+    if (mac_init(&t->mac) < 0) {
+        free(t);
+        return NULL;
+    }
     per = (o->size + THROTTLE_SHARDS - 1) / THROTTLE_SHARDS;
     per = (per + THROTTLE_WAYS - 1) / THROTTLE_WAYS * THROTTLE_WAYS;
     if (per == 0)
@@ -79,10 +84,14 @@ static uint64_t
 throttle_key(const struct throttle *t, char kind, struct bytes a,
              struct bytes b)
 {
-    uint64_t h = util_hash64(t->seed, &kind, 1);
+    struct mac_run m;
+    uint64_t h;
 
-    h = util_hash64(h ^ a.n, a.p, a.n);
-    h = util_hash64(h ^ b.n, b.p, b.n);
+    mac_begin(&t->mac, &m);
+    mac_field(&m, (struct bytes){&kind, 1});
+    mac_field(&m, a);
+    mac_field(&m, b);
+    h = mac_end64(&m);
     return h == 0 ? 1 : h;
 }
 

@@ -29,6 +29,9 @@ enum response_format {
 
 /* What authz needs from the configuration, fixed while serving. */
 struct authz_ctx {
+    /* The snapshot of this one request (store_acquire), never one kept
+     * across requests: a reload frees the old one when its last user is
+     * done. */
     const struct snapshot *snap;
     struct cache *cache;           /* NULL: no cache */
     struct gate *gate;             /* NULL: hash without limit */

@@ -93,9 +93,9 @@ static const struct conf_key conf_table[] = {
      "rules"},
     {"log_level", OFF(log_level), CONF_LOGLEVEL, "info", "LEVEL",
      "error, warning, info or debug"},
-    {"log_syslog", OFF(log_syslog), CONF_BOOL, "no", "yes|no",
-     "also log to syslog (facility authpriv), e.g. under spawn-fcgi, which "
-     "sends stderr nowhere"},
+    {"log_syslog", OFF(log_syslog), CONF_AUTOBOOL, "auto", "yes|no|auto",
+     "also log to syslog (facility authpriv); auto: when stderr is /dev/null "
+     "or closed at start-up, as under spawn-fcgi"},
     {"log_rate", OFF(log_rate), CONF_SECONDS, "200", "N",
      "decision lines logged a second at most; the rest are counted (0: no "
      "limit)"},
@@ -277,6 +277,25 @@ conf_store_bool(const struct conf_key *k, void *m, const char *value,
 }
 
 static int
+conf_store_autobool(const struct conf_key *k, void *m, const char *value,
+                    size_t vlen, struct diag *d, unsigned line)
+{
+    bool b;
+
+    if (util_bytes_ieq((struct bytes){value, vlen}, "auto")) {
+        *(int *)m = -1;
+        return 0;
+    }
+    if (conf_bool(value, &b) < 0) {
+        diag_report(d, LOGL_ERROR, line,
+                    "%s: expected yes, no or auto, got '%s'", k->name, value);
+        return -1;
+    }
+    *(int *)m = b ? 1 : 0;
+    return 0;
+}
+
+static int
 conf_store_loglevel(const struct conf_key *k, void *m, const char *value,
                     size_t vlen, struct diag *d, unsigned line)
 {
@@ -365,6 +384,7 @@ static const struct {
     [CONF_COUNT] = {conf_store_number, NULL},
     [CONF_MODE] = {conf_store_mode, NULL},
     [CONF_BOOL] = {conf_store_bool, NULL},
+    [CONF_AUTOBOOL] = {conf_store_autobool, NULL},
     [CONF_LOGLEVEL] = {conf_store_loglevel, NULL},
     [CONF_REALM] = {conf_store_realm, conf_release_ptr},
     [CONF_RULE] = {conf_store_rule, conf_release_ptr},

@@ -60,7 +60,7 @@ struct conf {
     bool allow_des;
     bool apache_authz; /* answer FCGI_APACHE_ROLE=AUTHORIZER from rules */
     enum log_level log_level;
-    bool log_syslog;   /* also to syslog, facility authpriv */
+    int log_syslog;    /* also to syslog (authpriv): 1, 0, or -1 for "auto" */
     unsigned log_rate; /* decision lines a second; 0: no limit */
     /* The default profile: the keys before any section. */
     char *user_file;      /* htpasswd file */
@@ -81,6 +81,7 @@ enum conf_type {
     CONF_COUNT,   /* 1 to 10 000 000 */
     CONF_MODE,
     CONF_BOOL,
+    CONF_AUTOBOOL, /* yes, no or auto: stored as int 1, 0, -1 */
     CONF_LOGLEVEL,
     CONF_REALM,
     CONF_RULE, /* stored parsed: struct rule * (policy.h) */

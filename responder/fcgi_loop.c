@@ -627,17 +627,20 @@ loop_stdout_write(void *ctx, const char *p, size_t n)
 }
 
 int
-fcgi_loop_cgi(const struct authz_ctx *ctx, char *const *envp)
+fcgi_loop_cgi(const struct authz_ctx *ctx, const struct snapshot *snap,
+              char *const *envp)
 {
     struct verify_ctx *vctx = verify_ctx_new();
     struct sink out = {loop_stdout_write, NULL};
+    struct authz_ctx one = *ctx;
     int rc = 0;
 
     if (vctx == NULL) {
         log_msg(LOGL_ERROR, "out of memory");
         return -1;
     }
-    loop_answer(ctx, vctx, envp, &out);
+    one.snap = snap;
+    loop_answer(&one, vctx, envp, &out);
     if (fflush(stdout) != 0)
         rc = -1;
     verify_ctx_free(vctx);

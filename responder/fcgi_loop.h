@@ -27,9 +27,10 @@ int fcgi_loop_run(int listen_fd, unsigned threads, unsigned read_timeout,
                   loop_tick_fn *tick, void *tick_arg);
 
 /*
- * Answer one request as a CGI program: parameters from envp, answer on
- * stdout. Returns 0, or -1 when stdout failed.
+ * Answer one request as a CGI program with snapshot snap: parameters from
+ * envp, answer on stdout. Returns 0, or -1 when stdout failed.
  */
-int fcgi_loop_cgi(const struct authz_ctx *ctx, char *const *envp);
+int fcgi_loop_cgi(const struct authz_ctx *ctx, const struct snapshot *snap,
+                  char *const *envp);
 
 #endif

@@ -50,9 +50,22 @@ static bool log_journal;
 /* Also to syslog (LOG_AUTHPRIV): where stderr goes nowhere (spawn-fcgi). */
 static bool log_to_syslog;
 
-void
-log_setup(bool use_syslog)
+bool
+log_stderr_is_void(void)
 {
+    struct stat err, null;
+
+    if (fstat(STDERR_FILENO, &err) != 0)
+        return true;
+    return stat("/dev/null", &null) == 0 && err.st_rdev == null.st_rdev &&
+           S_ISCHR(err.st_mode) && err.st_ino == null.st_ino &&
+           err.st_dev == null.st_dev;
+}
+
+void
+log_setup(int use_syslog)
+{
+    bool automatic = use_syslog < 0 && log_stderr_is_void();
     const char *js = getenv("JOURNAL_STREAM");
     unsigned long long dev, ino;
     struct stat st;
@@ -61,9 +74,13 @@ log_setup(bool use_syslog)
                   fstat(STDERR_FILENO, &st) == 0 &&
                   (unsigned long long)st.st_dev == dev &&
                   (unsigned long long)st.st_ino == ino;
-    log_to_syslog = use_syslog;
-    if (use_syslog)
+    log_to_syslog = use_syslog > 0 || automatic;
+    if (log_to_syslog)
         openlog("fcgi-authd", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+    if (automatic)
+        log_msg(LOGL_INFO, "stderr is /dev/null or closed: logging to "
+                           "syslog (facility authpriv); set log_syslog = no "
+                           "to stop");
 }
 
 /* One write(2) per line so lines from several threads never interleave. */

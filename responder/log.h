@@ -21,9 +21,14 @@ void log_set_level(enum log_level level);
 /*
  * Where lines go: stderr always (with journald's "<N>" priority prefixes
  * when JOURNAL_STREAM says stderr is the journal), and syslog (facility
- * authpriv) too when use_syslog. Call once at start-up.
+ * authpriv) too when use_syslog is 1, or when it is -1 ("auto") and stderr
+ * is /dev/null or closed: under spawn-fcgi every line would vanish. The
+ * first line then says so, in syslog. Call once at start-up.
  */
-void log_setup(bool use_syslog);
+void log_setup(int use_syslog);
+
+/* True when stderr is closed or is /dev/null (the same device and inode). */
+bool log_stderr_is_void(void);
 
 /* At most per_second decision lines (0: no limit; default 200). */
 void log_set_rate(unsigned per_second);

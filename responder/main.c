@@ -298,6 +298,17 @@ main_report(const struct authz_ctx *ctx)
             gs.runs, gs.joined, gs.busy);
 }
 
+/* The account conf->user names, or NULL (said so). */
+static struct passwd *
+main_user(const struct conf *conf)
+{
+    struct passwd *pw = getpwnam(conf->user);
+
+    if (pw == NULL)
+        log_msg(LOGL_ERROR, "user: no user '%s'", conf->user);
+    return pw;
+}
+
 /*
  * Before the socket is opened: the user to switch to exists, and serving
  * as root is either avoided or allowed. Returns 0 or -1 (said why).
@@ -305,10 +316,8 @@ main_report(const struct authz_ctx *ctx)
 static int
 main_root_check(const struct conf *conf)
 {
-    if (conf->user != NULL && getpwnam(conf->user) == NULL) {
-        log_msg(LOGL_ERROR, "user: no user '%s'", conf->user);
+    if (conf->user != NULL && main_user(conf) == NULL)
         return -1;
-    }
     if (geteuid() == 0 && conf->user == NULL && !conf->allow_root) {
         log_msg(LOGL_ERROR,
                 "refusing to serve as root: set user = NAME (switched to "
@@ -330,11 +339,9 @@ main_drop_root(const struct conf *conf)
 
     if (geteuid() != 0 || conf->user == NULL)
         return 0;
-    pw = getpwnam(conf->user);
-    if (pw == NULL) {
-        log_msg(LOGL_ERROR, "user: no user '%s'", conf->user);
+    pw = main_user(conf);
+    if (pw == NULL)
         return -1;
-    }
     gid = pw->pw_gid;
     if (setgroups(1, &gid) != 0 || setgid(gid) != 0 ||
         setuid(pw->pw_uid) != 0) {
@@ -433,6 +440,93 @@ main_describe(FILE *f, const struct snapshot *snap)
         fprintf(f, "fcgi-authd: configuration OK\n");
 }
 
+/*
+ * Configuration, logging, the files and the denial pages: everything -t
+ * checks. Returns 0, or -1 (said why).
+ */
+static int
+main_load(const struct main_opts *o, struct conf *conf, struct snapshot **snap)
+{
+    if (main_configure(o, conf) != 0)
+        return -1;
+    log_set_level(conf->log_level);
+    log_setup(conf->log_syslog);
+    log_set_rate(conf->log_rate);
+    *snap = snapshot_load(conf, log_diag, NULL);
+    if (*snap == NULL)
+        return -1;
+    if (conf->pages_dir != NULL) {
+        char err[512];
+
+        if (response_load_pages(conf->pages_dir, err, sizeof err) < 0) {
+            log_msg(LOGL_ERROR, "pages_dir: %s", err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* -t: what serving would also need, then the description. 0 or 1. */
+static int
+main_test(const struct conf *conf, const struct snapshot *snap)
+{
+    struct listen_opts lo = {conf->socket_mode, conf->socket_group};
+    char err[512];
+
+    if (listen_check(conf->listen, &lo, err, sizeof err) < 0) {
+        log_msg(LOGL_ERROR, "%s", err);
+        return 1;
+    }
+    if (conf->user != NULL && main_user(conf) == NULL)
+        return 1;
+    main_describe(stdout, snap);
+    return 0;
+}
+
+/*
+ * Serve on the socket (or answer once as CGI) until stopped. The store
+ * takes *snap. Returns the exit status.
+ */
+static int
+main_serve(const struct conf *conf, const struct authz_ctx *ctx,
+           struct snapshot **snap)
+{
+    bool cgi = getenv("GATEWAY_INTERFACE") != NULL;
+    struct main_reload reload;
+    struct store *store;
+    int fd, rc;
+
+    /* CGI mode is no server: the root rules apply to serving only. */
+    if (!cgi && main_root_check(conf) < 0)
+        return 1;
+    fd = main_socket(conf);
+    if (fd == -2 && cgi)
+        return fcgi_loop_cgi(ctx, *snap, environ) == 0 ? 0 : 1;
+    if (fd == -2)
+        log_msg(LOGL_ERROR,
+                "no socket to serve: pass --listen unix:/path or "
+                "tcp:127.0.0.1:PORT, start under spawn-fcgi (socket on fd "
+                "0) or systemd socket activation, or set "
+                "GATEWAY_INTERFACE to answer once as CGI");
+    if (fd < 0 || main_drop_root(conf) < 0)
+        return 1;
+    main_describe(NULL, *snap);
+    store = store_new(*snap);
+    if (store == NULL) {
+        log_msg(LOGL_ERROR, "out of memory");
+        return 1;
+    }
+    *snap = NULL; /* the store owns it now; requests take it from there */
+    reload = (struct main_reload){conf, store, 0};
+    rc = fcgi_loop_run(fd, conf->threads, conf->read_timeout, ctx, store,
+                       main_tick, &reload);
+    main_report(ctx);
+    if (listen_unix_path() != NULL)
+        unlink(listen_unix_path());
+    store_free(store);
+    return rc == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -440,9 +534,7 @@ main(int argc, char **argv)
     struct conf conf;
     struct snapshot *snap = NULL;
     struct authz_ctx ctx = {NULL, NULL, NULL, NULL, NULL};
-    struct store *store = NULL;
-    struct main_reload reload;
-    int rc, fd, status = 1;
+    int rc, status = 1;
 
     /*
      * Descriptors inherited past the four we may use (stdin, which
@@ -454,36 +546,10 @@ main(int argc, char **argv)
     rc = main_parse_args(argc, argv, &opts);
     if (rc != 0)
         return rc;
-    if (main_configure(&opts, &conf) != 0)
+    if (main_load(&opts, &conf, &snap) < 0)
         goto done;
-    log_set_level(conf.log_level);
-    log_setup(conf.log_syslog);
-    log_set_rate(conf.log_rate);
-    snap = snapshot_load(&conf, log_diag, NULL);
-    if (snap == NULL)
-        goto done;
-    if (conf.pages_dir != NULL) {
-        char err[512];
-
-        if (response_load_pages(conf.pages_dir, err, sizeof err) < 0) {
-            log_msg(LOGL_ERROR, "pages_dir: %s", err);
-            goto done;
-        }
-    }
     if (opts.test_only) {
-        struct listen_opts lo = {conf.socket_mode, conf.socket_group};
-        char err[512];
-
-        if (listen_check(conf.listen, &lo, err, sizeof err) < 0) {
-            log_msg(LOGL_ERROR, "%s", err);
-            goto done;
-        }
-        if (conf.user != NULL && getpwnam(conf.user) == NULL) {
-            log_msg(LOGL_ERROR, "user: no user '%s'", conf.user);
-            goto done;
-        }
-        main_describe(stdout, snap);
-        status = 0;
+        status = main_test(&conf, snap);
         goto done;
     }
     if (verify_dummy_init() < 0) {
@@ -493,47 +559,12 @@ main(int argc, char **argv)
     if (main_speed(&conf, &ctx) < 0)
         goto done;
     ctx.proxies = conf.trusted_proxies; /* parsed by conf; NULL: none */
-    ctx.snap = snap;
-
-    /* CGI mode is no server: the root rules apply to serving only. */
-    if (getenv("GATEWAY_INTERFACE") == NULL && main_root_check(&conf) < 0)
-        goto done;
-    fd = main_socket(&conf);
-    if (fd == -2 && getenv("GATEWAY_INTERFACE") != NULL) {
-        status = fcgi_loop_cgi(&ctx, environ) == 0 ? 0 : 1;
-        goto done;
-    }
-    if (fd == -2) {
-        log_msg(LOGL_ERROR,
-                "no socket to serve: pass --listen unix:/path or "
-                "tcp:127.0.0.1:PORT, start under spawn-fcgi (socket on fd "
-                "0) or systemd socket activation, or set "
-                "GATEWAY_INTERFACE to answer once as CGI");
-        goto done;
-    }
-    if (fd < 0)
-        goto done;
-    if (main_drop_root(&conf) < 0)
-        goto done;
-    main_describe(NULL, snap);
-    store = store_new(snap);
-    if (store == NULL) {
-        log_msg(LOGL_ERROR, "out of memory");
-        goto done;
-    }
-    snap = NULL; /* the store owns it now */
-    reload = (struct main_reload){&conf, store, 0};
-    rc = fcgi_loop_run(fd, conf.threads, conf.read_timeout, &ctx, store,
-                       main_tick, &reload);
-    status = rc == 0 ? 0 : 1;
-    main_report(&ctx);
-    if (listen_unix_path() != NULL)
-        unlink(listen_unix_path());
+    /* The snapshot is never kept in ctx: each request takes the current. */
+    status = main_serve(&conf, &ctx, &snap);
 done:
     cache_free(ctx.cache);
     gate_free(ctx.gate);
     throttle_free(ctx.throttle);
-    store_free(store);
     snapshot_free(snap);
     conf_free(&conf);
     return status;

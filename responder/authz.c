@@ -304,7 +304,7 @@ authz_check(const struct authz_ctx *ctx, const struct authz_scope *sc,
     unsigned retry = 0;
 
     if (throttle_check(
-            ctx->throttle, d->client,
+            ctx->throttle, authz_regulated(d),
             (struct bytes){sc->profile->name, strlen(sc->profile->name)},
             cred->user, cache_now(), &retry) != THROTTLE_PASS) {
         authz_throttled(d, retry);
@@ -441,7 +441,7 @@ authz_decide(const struct authz_ctx *ctx, const struct request *r,
     d->no_body = r->apache != APACHE_NONE;
     /*
      * Behind trusted proxies, the client is who the nearest one saw; when
-     * that cannot be told (no usable X-Forwarded-For, or two of them),
+     * that cannot be told (no usable X-Forwarded-For),
      * the proxy is logged but not regulated by address: banning it would
      * lock out everyone behind it, at the asking of one client.
      */
@@ -449,8 +449,7 @@ authz_decide(const struct authz_ctx *ctx, const struct request *r,
     d->client_known = true;
     if (proxies_contains(ctx->proxies, r->remote_addr)) {
         d->client_known = false;
-        if (r->x_forwarded_for_count == 1 &&
-            r->x_forwarded_for.n <= REQUEST_VALUE_MAX) {
+        if (r->x_forwarded_for_count > 0) {
             d->client = proxies_client(ctx->proxies, r->remote_addr,
                                        r->x_forwarded_for);
             d->client_known = d->client.p != r->remote_addr.p;

@@ -79,6 +79,32 @@ request_field(struct request *r, bool *seen, const char *kv, size_t namelen,
     return false;
 }
 
+/*
+ * X-Forwarded-For is read from the right: the entries a trusted proxy
+ * appended are last, in the last occurrence when a proxy adds a header line
+ * of its own (RFC 9110 5.3: occurrences are one list, in order). So the
+ * last occurrence counts, and of a long one its last REQUEST_VALUE_MAX
+ * bytes from an entry boundary: a client padding the header can neither
+ * hide the proxy's entry nor switch the address regulation off.
+ */
+static struct bytes
+request_xff_tail(const char *v)
+{
+    struct bytes b = {v, strlen(v)};
+    const char *comma;
+
+    if (b.n <= REQUEST_VALUE_MAX)
+        return b;
+    b.p += b.n - REQUEST_VALUE_MAX;
+    b.n = REQUEST_VALUE_MAX;
+    comma = memchr(b.p, ',', b.n);
+    if (comma == NULL)
+        return BYTES_NULL;
+    b.n -= (size_t)(comma + 1 - b.p);
+    b.p = comma + 1;
+    return b;
+}
+
 void
 request_parse(struct request *r, char *const *envp)
 {
@@ -109,8 +135,8 @@ request_parse(struct request *r, char *const *envp)
                 r->accept = v;
             continue;
         } else if (request_name_is(kv, namelen, "HTTP_X_FORWARDED_FOR")) {
-            if (r->x_forwarded_for_count++ == 0)
-                r->x_forwarded_for = v;
+            r->x_forwarded_for_count++;
+            r->x_forwarded_for = request_xff_tail(v.p);
             continue; /* only ever a hint: its size invalidates nothing */
         } else if (request_name_is(kv, namelen, "FCGI_ROLE")) {
             if (!seen_role)

@@ -57,7 +57,8 @@ struct request {
     bool has_auth_endpoint;
     bool has_document_uri;
     /* HTTP_X_FORWARDED_FOR, client-supplied: read only behind a trusted
-     * proxy (see proxy.h), and not at all when it came more than once. */
+     * proxy (see proxy.h); its last occurrence, at most its last
+     * REQUEST_VALUE_MAX bytes from an entry boundary. */
     struct bytes accept; /* HTTP_ACCEPT: only picks a denial's format */
     struct bytes x_forwarded_for;
     unsigned x_forwarded_for_count;

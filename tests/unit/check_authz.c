@@ -980,6 +980,44 @@ START_TEST(authz_cache_never_for_dead_accounts)
 }
 END_TEST
 
+/*
+ * Behind a trusted proxy, a client that sends its own X-Forwarded-For
+ * line next to the proxy's is still regulated by the address the proxy
+ * saw: before, two occurrences made the client unknown and unregulated.
+ */
+START_TEST(authz_xff_twice_still_regulated)
+{
+    struct proxies px = {NULL, 0};
+    struct authz_ctx c = actx;
+    char err[100], hdr[200], uri[] = "REQUEST_URI=/";
+    char role[] = "FCGI_ROLE=RESPONDER", ra[] = "REMOTE_ADDR=127.0.0.1";
+    char x1[] = "HTTP_X_FORWARDED_FOR=6.6.6.6";
+    char x2[] = "HTTP_X_FORWARDED_FOR=203.0.113.9";
+    char *envp[] = {hdr, role, uri, ra, x1, x2, NULL};
+    struct request r;
+    struct decision d;
+
+    ck_assert_int_eq(proxies_parse(&px, "127.0.0.1", err, sizeof err), 0);
+    c.proxies = &px;
+    c.throttle = throttle_new(&(struct throttle_opts){3, 60, 0, 60, 1024});
+    ck_assert_ptr_nonnull(c.throttle);
+    basic_header(hdr, sizeof hdr, "nobody:x", 8);
+    for (int i = 0; i < 3; i++) {
+        request_parse(&r, envp);
+        authz_decide(&c, &r, vctx, &d);
+        ck_assert_int_eq(d.status, 401);
+        ck_assert(d.client_known);
+        ck_assert_uint_eq(d.client.n, 11);
+        ck_assert(memcmp(d.client.p, "203.0.113.9", 11) == 0);
+    }
+    request_parse(&r, envp);
+    authz_decide(&c, &r, vctx, &d);
+    ck_assert_int_eq(d.reason, REASON_THROTTLED);
+    throttle_free(c.throttle);
+    proxies_free(&px);
+}
+END_TEST
+
 static Suite *
 authz_suite(void)
 {
@@ -1007,6 +1045,7 @@ authz_suite(void)
     tcase_add_test(tc, authz_oversized_value_is_malformed);
     tcase_add_test(tc, authz_long_user_is_unknown);
     tcase_add_test(tc, authz_reason_names_distinct);
+    tcase_add_test(tc, authz_xff_twice_still_regulated);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -449,6 +449,46 @@ static const char *const spoofs[] = {
     "HTTP_X_HTTP_AUTHORIZATION=Basic YWRtaW46YWRtaW4=",
 };
 
+/*
+ * X-Forwarded-For: the last occurrence counts (a proxy that adds its own
+ * header line puts it last), and of a padded one its tail from an entry
+ * boundary, so a client can neither hide the proxy's entry nor make the
+ * header unusable.
+ */
+START_TEST(request_xff_last_and_tail)
+{
+    static const char *const two[] = {"HTTP_X_FORWARDED_FOR=6.6.6.6",
+                                      "HTTP_X_FORWARDED_FOR=9.9.9.9", NULL};
+    char *big = malloc(REQUEST_VALUE_MAX + 64);
+    char *envp[2] = {big, NULL};
+    struct env e;
+    struct request r;
+    size_t n;
+
+    env_make(&e, two);
+    request_parse(&r, e.v);
+    ck_assert_uint_eq(r.x_forwarded_for_count, 2);
+    ck_assert_uint_eq(r.x_forwarded_for.n, 7);
+    ck_assert(memcmp(r.x_forwarded_for.p, "9.9.9.9", 7) == 0);
+    env_free(&e);
+
+    ck_assert_ptr_nonnull(big);
+    n = strlen(strcpy(big, "HTTP_X_FORWARDED_FOR="));
+    for (; n < REQUEST_VALUE_MAX + 30; n++)
+        big[n] = n % 10 == 0 ? ',' : '1';
+    strcpy(big + n, ", 192.0.2.77");
+    request_parse(&r, envp);
+    ck_assert(!r.invalid);
+    ck_assert_uint_le(r.x_forwarded_for.n, REQUEST_VALUE_MAX);
+    ck_assert(r.x_forwarded_for.n > 12);
+    ck_assert(memcmp(r.x_forwarded_for.p + r.x_forwarded_for.n - 12,
+                     ", 192.0.2.77", 12) == 0);
+    /* It starts just after a comma: no cut-off entry. */
+    ck_assert(r.x_forwarded_for.p[-1] == ',');
+    free(big);
+}
+END_TEST
+
 START_TEST(request_client_spoofs_ignored)
 {
     const char *list[] = {"FCGI_ROLE=RESPONDER", spoofs[_i],
@@ -513,6 +553,7 @@ request_suite(void)
     tcase_add_test(tc, request_empty_envp);
     tcase_add_test(tc, request_entries_without_eq);
     tcase_add_test(tc, request_reused_struct);
+    tcase_add_test(tc, request_xff_last_and_tail);
     tcase_add_loop_test(tc, request_client_spoofs_ignored, 0,
                         (int)(sizeof spoofs / sizeof spoofs[0]));
     suite_add_tcase(s, tc);

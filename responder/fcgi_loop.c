@@ -17,6 +17,7 @@
 
 #include <fcgiapp.h>
 
+#include "endpoint.h"
 #include "fcgi_loop.h"
 #include "listen.h"
 #include "log.h"
@@ -342,61 +343,6 @@ loop_debug_params(char *const *envp)
     log_msg(LOGL_DEBUG, "parameters: %s", names);
 }
 
-/*
- * AUTH_ENDPOINT=metrics|health: a page instead of a decision. Only where a
- * 200 cannot be taken for "allow": the RESPONDER role (nginx), in a
- * location the client asked for itself, so DOCUMENT_URI is the path of
- * REQUEST_URI; in an auth_request subrequest they differ, and the answer is
- * a 500. Returns false when the request is not for an endpoint.
- */
-static bool
-loop_endpoint(const struct authz_ctx *ctx, const struct request *r,
-              const struct sink *out)
-{
-    struct bytes ep = r->auth_endpoint, path = r->request_uri;
-    const char *q;
-    char *buf;
-    size_t n;
-
-    if (!r->has_auth_endpoint)
-        return false;
-    if (path.p != NULL && (q = memchr(path.p, '?', path.n)) != NULL)
-        path.n = (size_t)(q - path.p);
-    if (r->role != ROLE_RESPONDER || !r->has_document_uri ||
-        !r->has_request_uri || path.n != r->document_uri.n ||
-        memcmp(path.p, r->document_uri.p, path.n) != 0) {
-        log_msg(LOGL_ERROR,
-                "AUTH_ENDPOINT in a request that is not a plain RESPONDER "
-                "request for its own location (an auth_request or "
-                "authorizer location?): refused");
-        response_page(500, "text/plain", "misrouted\n", 10, out);
-        return true;
-    }
-    if (util_bytes_ieq(ep, "health")) {
-        bool up = ctx->snap != NULL && ctx->snap->nprofiles > 0;
-
-        response_page(up ? 200 : 503, "text/plain", up ? "ok\n" : "down\n",
-                      up ? 3 : 5, out);
-        return true;
-    }
-    if (!util_bytes_ieq(ep, "metrics")) {
-        log_msg(LOGL_ERROR, "AUTH_ENDPOINT: expected metrics or health");
-        response_page(500, "text/plain", "unknown endpoint\n", 17, out);
-        return true;
-    }
-    buf = malloc(64 * 1024);
-    n = buf != NULL ? metrics_render(buf, 64 * 1024, ctx->cache, ctx->gate,
-                                     ctx->throttle)
-                    : 0;
-    if (n == 0)
-        response_page(500, "text/plain", "metrics failed\n", 15, out);
-    else
-        response_page(200, "text/plain; version=0.0.4; charset=utf-8", buf, n,
-                      out);
-    free(buf);
-    return true;
-}
-
 /* Decide on one request and write the answer to out. */
 static void
 loop_answer(const struct authz_ctx *ctx, struct verify_ctx *vctx,
@@ -408,7 +354,7 @@ loop_answer(const struct authz_ctx *ctx, struct verify_ctx *vctx,
     if (log_enabled(LOGL_DEBUG))
         loop_debug_params(envp);
     request_parse(&r, envp);
-    if (loop_endpoint(ctx, &r, out))
+    if (endpoint_answer(ctx, &r, envp, out))
         return;
     authz_decide(ctx, &r, vctx, &d);
     metrics_decision(d.status, d.reason);
@@ -627,20 +573,17 @@ loop_stdout_write(void *ctx, const char *p, size_t n)
 }
 
 int
-fcgi_loop_cgi(const struct authz_ctx *ctx, const struct snapshot *snap,
-              char *const *envp)
+fcgi_loop_cgi(const struct authz_ctx *ctx, char *const *envp)
 {
     struct verify_ctx *vctx = verify_ctx_new();
     struct sink out = {loop_stdout_write, NULL};
-    struct authz_ctx one = *ctx;
     int rc = 0;
 
     if (vctx == NULL) {
         log_msg(LOGL_ERROR, "out of memory");
         return -1;
     }
-    one.snap = snap;
-    loop_answer(&one, vctx, envp, &out);
+    loop_answer(ctx, vctx, envp, &out);
     if (fflush(stdout) != 0)
         rc = -1;
     verify_ctx_free(vctx);

@@ -368,3 +368,31 @@ response_page(int status, const char *content_type, const char *body,
         return -1;
     return len > 0 ? out->write(out->ctx, body, len) : 0;
 }
+
+int
+response_denial_page(int status, enum response_format format,
+                     const struct sink *out)
+{
+    char head[256], bodybuf[2048];
+    const char *page;
+    size_t blen;
+    int n;
+
+    if (status != 400 && status != 401 && status != 403 && status != 429 &&
+        status != 503)
+        status = 500;
+    if (format != FORMAT_JSON && format != FORMAT_TEXT)
+        format = FORMAT_HTML;
+    blen = response_body(status, format, bodybuf, sizeof bodybuf, &page);
+    if (page == NULL)
+        page = bodybuf;
+    n = snprintf(head, sizeof head,
+                 "Status: %d %s\r\nCache-Control: no-store\r\n"
+                 "Content-Type: %s\r\n\r\n",
+                 status, response_reason_phrase(status),
+                 response_types[format]);
+    if (n < 0 || (size_t)n >= sizeof head ||
+        out->write(out->ctx, head, (size_t)n) < 0)
+        return -1;
+    return blen > 0 ? out->write(out->ctx, page, blen) : 0;
+}

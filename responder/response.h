@@ -51,4 +51,16 @@ int response_page(int status, const char *content_type, const char *body,
  */
 int response_quote(const char *realm, char *dst, size_t cap);
 
+/*
+ * The denial page alone, for a server that shows its own error page in
+ * place of the authorizer's (nginx error_page -> AUTH_ENDPOINT=denial):
+ * "Status:" (status: 400, 401, 403, 429, 500 or 503; anything else is
+ * 500), Cache-Control, Content-Type and the body response_write() would
+ * give status in format (the admin's page when there is one). No
+ * WWW-Authenticate (nginx keeps the one auth_request copied), no
+ * Variable-*, never a 2xx. Returns 0, or -1 when the sink failed.
+ */
+int response_denial_page(int status, enum response_format format,
+                         const struct sink *out);
+
 #endif

@@ -17,6 +17,7 @@ REALM="fcgi-authd nginx test"
 SOCK=$T/authd.sock
 PORT=$(free_port)
 UPORT=$(free_port)
+MPORT=$(free_port)
 N=$T/nginx
 mkdir -p "$N/tmp" "$T/htdocs/sub"
 
@@ -67,6 +68,24 @@ http {
 
     include $N/site.conf;
 
+    # AUTH_ENDPOINT=denial misused as an auth_request location.
+    server {
+        listen 127.0.0.1:$MPORT;
+        root $T/htdocs;
+        auth_request /.misuse;
+        location = /.misuse {
+            internal;
+            fastcgi_pass unix:$SOCK;
+            fastcgi_pass_request_body off;
+            fastcgi_param CONTENT_LENGTH "";
+            fastcgi_param REQUEST_URI \$request_uri;
+            fastcgi_param DOCUMENT_URI \$document_uri;
+            fastcgi_param REMOTE_ADDR \$remote_addr;
+            fastcgi_param AUTH_ENDPOINT denial;
+            fastcgi_param AUTH_STATUS \$status;
+        }
+    }
+
     # The "application" behind /app/: echoes what nginx forwarded to it.
     server {
         listen 127.0.0.1:$UPORT;
@@ -111,6 +130,7 @@ challenged() {
 		"$(header_value WWW-Authenticate)"
 }
 
+dd if=/dev/zero of="$T/upload" bs=1024 count=1024 2>/dev/null
 challenged "no credentials" /
 challenged "no credentials, missing file (401, not 404)" /no/such/file
 challenged "no credentials, application" /app/x
@@ -161,12 +181,59 @@ out=$(fcgi --role responder "unix:$SOCK" REQUEST_URI=/ REMOTE_ADDR=127.0.0.1 \
 	REMOTE_USER=alice HTTP_AUTHORIZATION="Basic $(b64 alice:wrong)")
 expect_eq "stock params shape, wrong password: 401" 401 "$(status_of "$out")"
 
+# fcgi-authd's explanation instead of nginx's bare page: error_page sends
+# the refusal to @fcgi_authd_denied (AUTH_ENDPOINT=denial, AUTH_STATUS
+# $status); nginx keeps its status and auth_request's challenge.
+challenged "denial page: HTML" /sub/page.txt
+expect_match "denial page: HTML type" '^text/html' "$(header_value Content-Type)"
+expect_match "denial page: HTML body" '<h1>Sign-in required</h1>' "$(cat "$T/body")"
+expect_no_match "denial page: not nginx's" 'nginx' "$(cat "$T/body")"
+challenged "denial page: JSON" / -H "Accept: application/json"
+expect_eq "denial page: JSON type" application/problem+json "$(header_value Content-Type)"
+expect_match "denial page: JSON body" \
+	'^\{"type":"about:blank","title":"Sign-in required","status":401,' "$(cat "$T/body")"
+challenged "denial page: text, wrong password" /app/x -H "Accept: text/plain" \
+	-u alice:wrong
+expect_match "denial page: text body" '^Sign-in required$' "$(cat "$T/body")"
+challenged "denial page: POST" /app/x --data-binary "@$T/upload"
+expect_match "denial page: POST body" 'Sign-in required' "$(cat "$T/body")"
+# No way around it: the named location has no URI, and client headers
+# that look like the parameters change nothing.
+challenged "named location by URI" /@fcgi_authd_denied
+challenged "named location, encoded" /%40fcgi_authd_denied
+challenged "Auth-Endpoint/Auth-Status headers" / -H "Auth-Endpoint: denial" \
+	-H "Auth-Status: 200"
+expect_eq "Auth-Endpoint header with credentials: the page" 200 \
+	"$(get / -u alice:alice-secret -H "Auth-Endpoint: denial" -H "Auth-Status: 200")"
+expect_match "Auth-Endpoint header with credentials: static page" \
+	'^SECRET-STATIC index$' "$(cat "$T/body")"
+# AUTH_ENDPOINT=denial misused as the auth_request location (MPORT):
+# never a 200, whatever the credentials.
+expect_match "denial as auth_request: 5xx" '^5[0-9][0-9]$' \
+	"$(curl_status "http://127.0.0.1:$MPORT/" -u alice:alice-secret)"
+expect_no_match "denial as auth_request: no content" 'SECRET' "$(cat "$T/body")"
+# The same shapes straight over FastCGI: a subrequest (DOCUMENT_URI is the
+# auth location), a status that is no refusal, the authorizer role.
+for st in 200 204 302 000 ""; do
+	out=$(fcgi --role responder "unix:$SOCK" AUTH_ENDPOINT=denial \
+		AUTH_STATUS="$st" REQUEST_URI=/ DOCUMENT_URI=/.fcgi-authd \
+		REMOTE_ADDR=127.0.0.1 HTTP_AUTHORIZATION="Basic $(b64 alice:alice-secret)")
+	expect_eq "denial, AUTH_STATUS=[$st]: 500" 500 "$(status_of "$out")"
+done
+out=$(fcgi --role responder "unix:$SOCK" AUTH_ENDPOINT=denial AUTH_STATUS=403 \
+	REQUEST_URI=/ REMOTE_ADDR=127.0.0.1 HTTP_ACCEPT=text/plain)
+expect_eq "denial 403: 403" 403 "$(status_of "$out")"
+expect_match "denial 403: text" '^Not allowed here' "$out"
+expect_no_match "denial 403: no challenge" '^WWW-Authenticate' "$out"
+out=$(fcgi --role authorizer "unix:$SOCK" AUTH_ENDPOINT=denial AUTH_STATUS=401 \
+	REQUEST_URI=/ REMOTE_ADDR=127.0.0.1 HTTP_AUTHORIZATION="Basic $(b64 alice:alice-secret)")
+expect_eq "denial in the authorizer role: 500" 500 "$(status_of "$out")"
+
 # The auth location itself is internal.
 expect_eq "/.fcgi-authd from outside: 404" 404 \
 	"$(get /.fcgi-authd -u alice:alice-secret)"
 
 # Bodies are never sent to fcgi-authd (fastcgi_pass_request_body off).
-dd if=/dev/zero of="$T/upload" bs=1024 count=1024 2>/dev/null
 denied "upload without credentials" 401 /app/x --data-binary "@$T/upload"
 expect_eq "upload with credentials: 200" 200 \
 	"$(get /app/x -u carol:carol-secret --data-binary "@$T/upload")"

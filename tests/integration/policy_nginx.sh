@@ -146,6 +146,8 @@ forbidden() {
 	expect_eq "$_fname: 403" 403 "$(get "$@")"
 	expect_eq "$_fname: no WWW-Authenticate" 0 "$(header_count WWW-Authenticate)"
 	expect_no_match "$_fname: no content" "$LEAK" "$(cat "$T/body")"
+	expect_match "$_fname: fcgi-authd's page" '<h1>Not allowed here</h1>' \
+		"$(cat "$T/body")"
 }
 
 # challenged NAME REALM PATH [CURL_ARGS...]: 401 with one challenge for REALM.
@@ -155,6 +157,8 @@ challenged() {
 	shift 2
 	expect_eq "$_cname: 401" 401 "$(get "$@")"
 	expect_no_match "$_cname: no content" "$LEAK" "$(cat "$T/body")"
+	expect_match "$_cname: fcgi-authd's page" '<h1>Sign-in required</h1>' \
+		"$(cat "$T/body")"
 	expect_eq "$_cname: one WWW-Authenticate" 1 "$(header_count WWW-Authenticate)"
 	expect_eq "$_cname: challenge" "Basic realm=\"$_crealm\", charset=\"UTF-8\"" \
 		"$(header_value WWW-Authenticate)"

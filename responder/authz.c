@@ -37,41 +37,6 @@ authz_claim(struct decision *d, struct bytes user)
     d->user[d->user_len] = '\0';
 }
 
-/* Apache parsed Basic itself: REMOTE_USER/REMOTE_PASSWD, same rules. */
-static enum basic_result
-authz_apache_cred(const struct request *r, struct basic_cred *cred)
-{
-    struct bytes u = r->remote_user, p = r->remote_passwd;
-
-    if (!r->has_remote_user || !r->has_remote_passwd)
-        return BASIC_OTHER;
-    if (u.n == 0 || memchr(u.p, ':', u.n) != NULL || util_has_ctl(u.p, u.n) ||
-        util_has_ctl(p.p, p.n) || u.n + p.n > sizeof cred->buf)
-        return BASIC_MALFORMED;
-    memcpy(cred->buf, u.p, u.n);
-    memcpy(cred->buf + u.n, p.p, p.n);
-    cred->user = (struct bytes){cred->buf, u.n};
-    cred->password = (struct bytes){cred->buf + u.n, p.n};
-    return BASIC_OK;
-}
-
-/* Where the credentials come from depends on who sent the request. */
-static enum basic_result
-authz_credentials(const struct request *r, struct basic_cred *cred)
-{
-    if (r->apache == APACHE_AUTHENTICATOR)
-        return authz_apache_cred(r, cred);
-    /*
-     * REMOTE_USER without FCGI_APACHE_ROLE is never a credential: nginx's
-     * stock fastcgi_params fills it from the unverified header.
-     */
-    if (r->authorization_count == 0)
-        return BASIC_OTHER;
-    if (r->authorization_count > 1)
-        return BASIC_MALFORMED;
-    return basic_parse(r->authorization.p, r->authorization.n, cred);
-}
-
 /* What one request is judged by, chosen from the snapshot and params. */
 struct authz_scope {
     const struct snap_profile *profile;
@@ -476,7 +441,7 @@ authz_decide(const struct authz_ctx *ctx, const struct request *r,
         authz_apache_authz(ctx, &sc, r, d);
         return;
     }
-    switch (authz_credentials(r, &cred)) {
+    switch (basic_from_request(r, &cred)) {
     case BASIC_OTHER:
         authz_deny(d, 401, REASON_NO_CREDENTIALS);
         break;

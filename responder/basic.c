@@ -4,6 +4,7 @@
 
 #include "b64.h"
 #include "basic.h"
+#include "request.h"
 
 enum basic_result
 basic_parse(const char *hdr, size_t n, struct basic_cred *cred)
@@ -59,4 +60,38 @@ basic_cred_wipe(struct basic_cred *cred)
     util_wipe(cred->buf, sizeof cred->buf);
     cred->user = BYTES_NULL;
     cred->password = BYTES_NULL;
+}
+
+/* Apache parsed Basic itself: REMOTE_USER/REMOTE_PASSWD, same rules. */
+static enum basic_result
+basic_apache(const struct request *r, struct basic_cred *cred)
+{
+    struct bytes u = r->remote_user, p = r->remote_passwd;
+
+    if (!r->has_remote_user || !r->has_remote_passwd)
+        return BASIC_OTHER;
+    if (u.n == 0 || memchr(u.p, ':', u.n) != NULL || util_has_ctl(u.p, u.n) ||
+        util_has_ctl(p.p, p.n) || u.n + p.n > sizeof cred->buf)
+        return BASIC_MALFORMED;
+    memcpy(cred->buf, u.p, u.n);
+    memcpy(cred->buf + u.n, p.p, p.n);
+    cred->user = (struct bytes){cred->buf, u.n};
+    cred->password = (struct bytes){cred->buf + u.n, p.n};
+    return BASIC_OK;
+}
+
+enum basic_result
+basic_from_request(const struct request *r, struct basic_cred *cred)
+{
+    if (r->apache == APACHE_AUTHENTICATOR)
+        return basic_apache(r, cred);
+    /*
+     * REMOTE_USER without FCGI_APACHE_ROLE is never a credential: nginx's
+     * stock fastcgi_params fills it from the unverified header.
+     */
+    if (r->authorization_count == 0)
+        return BASIC_OTHER;
+    if (r->authorization_count > 1)
+        return BASIC_MALFORMED;
+    return basic_parse(r->authorization.p, r->authorization.n, cred);
 }

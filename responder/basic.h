@@ -38,6 +38,21 @@ struct basic_cred {
 enum basic_result basic_parse(const char *hdr, size_t n,
                               struct basic_cred *cred);
 
+struct request;
+
+/*
+ * The Basic credential scheme: the claim a request carries, wherever its
+ * server put it. Apache's authn step (FCGI_APACHE_ROLE=AUTHENTICATOR)
+ * parsed Basic itself and passes REMOTE_USER/REMOTE_PASSWD, held to the
+ * same rules; everyone else passes the raw HTTP_AUTHORIZATION, which must
+ * come once (twice is BASIC_MALFORMED). REMOTE_USER without
+ * FCGI_APACHE_ROLE is never a credential: nginx's stock fastcgi_params
+ * fills it from the unverified header. BASIC_OTHER: no Basic credential.
+ * Wipe cred on every path, as for basic_parse.
+ */
+enum basic_result basic_from_request(const struct request *r,
+                                     struct basic_cred *cred);
+
 /* Wipe the decoded credential. */
 void basic_cred_wipe(struct basic_cred *cred);
 

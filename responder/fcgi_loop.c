@@ -328,17 +328,16 @@ loop_debug_params(char *const *envp)
     size_t len = 0;
 
     names[0] = '\0';
-    for (; envp != NULL && *envp != NULL; envp++) {
+    for (; envp != NULL && *envp != NULL && len + 8 < sizeof names; envp++) {
         const char *eq = strchr(*envp, '=');
         size_t n = eq ? (size_t)(eq - *envp) : strlen(*envp);
 
-        if (len + n + 2 >= sizeof names)
-            break;
+        /* A name is a peer's bytes too: quoted, so it cannot forge lines. */
         if (len > 0)
             names[len++] = ' ';
-        memcpy(names + len, *envp, n);
-        len += n;
         names[len] = '\0';
+        log_append_quoted(names, sizeof names, &len,
+                          (struct bytes){*envp, n}, 64);
     }
     log_msg(LOGL_DEBUG, "parameters: %s", names);
 }
@@ -573,17 +572,20 @@ loop_stdout_write(void *ctx, const char *p, size_t n)
 }
 
 int
-fcgi_loop_cgi(const struct authz_ctx *ctx, char *const *envp)
+fcgi_loop_cgi(const struct authz_ctx *ctx, const struct snapshot *snap,
+              char *const *envp)
 {
     struct verify_ctx *vctx = verify_ctx_new();
     struct sink out = {loop_stdout_write, NULL};
+    struct authz_ctx one = *ctx;
     int rc = 0;
 
     if (vctx == NULL) {
         log_msg(LOGL_ERROR, "out of memory");
         return -1;
     }
-    loop_answer(ctx, vctx, envp, &out);
+    one.snap = snap;
+    loop_answer(&one, vctx, envp, &out);
     if (fflush(stdout) != 0)
         rc = -1;
     verify_ctx_free(vctx);

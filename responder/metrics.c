@@ -8,11 +8,9 @@
 
 #define METRICS_REASONS REASON_COUNT
 
-/* Statuses we answer with, as indexes. */
-static const int metrics_statuses[] = {200, 400, 401, 403, 429, 500, 503};
-#define METRICS_STATUSES (sizeof metrics_statuses / sizeof metrics_statuses[0])
+/* Indexed by the position of the status in reason_statuses. */
 
-static unsigned long long metrics_decisions[METRICS_STATUSES][METRICS_REASONS];
+static unsigned long long metrics_decisions[REASON_STATUSES][METRICS_REASONS];
 
 /* Hash time buckets, seconds (Prometheus "le"). */
 static const double metrics_bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05,
@@ -26,8 +24,8 @@ static unsigned long long metrics_reloads, metrics_reload_failures;
 void
 metrics_decision(int status, enum authz_reason reason)
 {
-    for (size_t i = 0; i < METRICS_STATUSES; i++) {
-        if (metrics_statuses[i] == status &&
+    for (size_t i = 0; i < REASON_STATUSES; i++) {
+        if (reason_statuses[i] == status &&
             (unsigned)reason < METRICS_REASONS) {
             __atomic_add_fetch(&metrics_decisions[i][reason], 1,
                                __ATOMIC_RELAXED);
@@ -108,7 +106,7 @@ metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
                 "reason.\n"
                 "# TYPE fcgi_authd_decisions_total counter\n",
                 PACKAGE_VERSION);
-    for (size_t i = 0; i < METRICS_STATUSES; i++)
+    for (size_t i = 0; i < REASON_STATUSES; i++)
         for (size_t r = 0; r < METRICS_REASONS; r++) {
             unsigned long long v = metrics_load(&metrics_decisions[i][r]);
 
@@ -116,7 +114,7 @@ metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
                 metrics_put(buf, cap, &len,
                             "fcgi_authd_decisions_total{status=\"%d\","
                             "reason=\"%s\"} %llu\n",
-                            metrics_statuses[i],
+                            reason_statuses[i],
                             reason_name((enum authz_reason)r), v);
         }
     metrics_put(

@@ -20,6 +20,9 @@ static const char *const reason_names[REASON_COUNT] = {
     [REASON_INTERNAL] = "internal",
 };
 
+const int reason_statuses[REASON_STATUSES] = {200, 400, 401, 403,
+                                              429, 500, 503};
+
 const char *
 reason_name(enum authz_reason reason)
 {

@@ -29,4 +29,8 @@ enum authz_reason {
  */
 const char *reason_name(enum authz_reason reason);
 
+/* Every status a decision or an endpoint answers with, ascending. */
+#define REASON_STATUSES 7
+extern const int reason_statuses[REASON_STATUSES];
+
 #endif

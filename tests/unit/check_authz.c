@@ -17,6 +17,7 @@
 #include "request.h"
 #include "snapshot.h"
 #include "verify.h"
+#include "testutil.h"
 
 static struct conf conf;
 static struct snapshot *snap;
@@ -40,17 +41,6 @@ make_hash(const char *prefix, unsigned long cost, const char *pw)
     free(salt);
     free(cd);
     return out;
-}
-
-static void
-quiet_diag(void *ctx, enum log_level sev, const char *file, unsigned line,
-           const char *msg)
-{
-    (void)ctx;
-    (void)sev;
-    (void)file;
-    (void)line;
-    (void)msg;
 }
 
 static void
@@ -123,10 +113,10 @@ setup(void)
              "require = group staff\n",
              dir, dir, dir);
     conf_init(&conf);
-    ck_assert_int_eq(
-        conf_parse(&conf, "test.conf", text, strlen(text), quiet_diag, NULL),
-        0);
-    snap = snapshot_load(&conf, quiet_diag, NULL);
+    ck_assert_int_eq(conf_parse(&conf, "test.conf", text, strlen(text),
+                                testutil_quiet_diag, NULL),
+                     0);
+    snap = snapshot_load(&conf, testutil_quiet_diag, NULL);
     ck_assert_ptr_nonnull(snap);
     ck_assert_int_eq(verify_dummy_init(), 0);
     vctx = verify_ctx_new();
@@ -165,31 +155,6 @@ teardown(void)
         unlink(path);
     }
     rmdir(dir);
-}
-
-/* "Basic base64(user:pw)" with an explicit length (pw may hold NUL). */
-static void
-basic_header(char *dst, size_t cap, const char *cred, size_t n)
-{
-    static const char al[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = (size_t)snprintf(dst, cap, "HTTP_AUTHORIZATION=Basic ");
-    const unsigned char *p = (const unsigned char *)cred;
-
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)p[i] << 16;
-
-        if (i + 1 < n)
-            v |= (unsigned)p[i + 1] << 8;
-        if (i + 2 < n)
-            v |= p[i + 2];
-        ck_assert_uint_lt(o + 4, cap);
-        dst[o++] = al[(v >> 18) & 63];
-        dst[o++] = al[(v >> 12) & 63];
-        dst[o++] = i + 1 < n ? al[(v >> 6) & 63] : '=';
-        dst[o++] = i + 2 < n ? al[v & 63] : '=';
-    }
-    dst[o] = '\0';
 }
 
 struct decide_case {
@@ -654,7 +619,7 @@ run_case(const struct decide_case *c, struct decision *d)
         if (strncmp(c->params[i], "BASIC:", 6) == 0) {
             const char *cred = c->params[i] + 6;
 
-            basic_header(bufs[i], sizeof bufs[i], cred, strlen(cred));
+            testutil_basic_header(bufs[i], sizeof bufs[i], cred, strlen(cred));
         } else {
             snprintf(bufs[i], sizeof bufs[i], "%s", c->params[i]);
         }
@@ -699,7 +664,7 @@ START_TEST(authz_nul_in_password_is_malformed)
     struct decision d;
 
     envp[1] = role;
-    basic_header(hdr, sizeof hdr, cred, sizeof cred - 1);
+    testutil_basic_header(hdr, sizeof hdr, cred, sizeof cred - 1);
     request_parse(&r, envp);
     authz_decide(&actx, &r, vctx, &d);
     ck_assert_int_ne(d.status, 200);
@@ -719,13 +684,13 @@ START_TEST(authz_bcrypt_long_password_refused)
     memset(pw, 'p', 72);
     pw[72] = '\0';
     snprintf(cred, sizeof cred, "long:%sXYZ", pw);
-    basic_header(hdr, sizeof hdr, cred, strlen(cred));
+    testutil_basic_header(hdr, sizeof hdr, cred, strlen(cred));
     request_parse(&r, envp);
     authz_decide(&actx, &r, vctx, &d);
     ck_assert_int_eq(d.status, 401);
 
     snprintf(cred, sizeof cred, "long:%s", pw);
-    basic_header(hdr, sizeof hdr, cred, strlen(cred));
+    testutil_basic_header(hdr, sizeof hdr, cred, strlen(cred));
     request_parse(&r, envp);
     authz_decide(&actx, &r, vctx, &d);
     ck_assert_int_eq(d.status, 200);
@@ -741,7 +706,7 @@ START_TEST(authz_no_snapshot_fails_closed)
     struct request r;
     struct decision d;
 
-    basic_header(hdr, sizeof hdr, "alice:alice-secret", 18);
+    testutil_basic_header(hdr, sizeof hdr, "alice:alice-secret", 18);
     request_parse(&r, envp);
     authz_decide(&c2, &r, vctx, &d);
     ck_assert_int_eq(d.status, 500);
@@ -776,7 +741,7 @@ START_TEST(authz_groups_on_allow)
     struct request r;
     struct decision d;
 
-    basic_header(hdr, sizeof hdr, "alice:alice-secret", 18);
+    testutil_basic_header(hdr, sizeof hdr, "alice:alice-secret", 18);
     request_parse(&r, envp);
     authz_decide(&actx, &r, vctx, &d);
     ck_assert_int_eq(d.status, 200);
@@ -784,7 +749,7 @@ START_TEST(authz_groups_on_allow)
     ck_assert_uint_eq(d.groups_len, 12);
     ck_assert_str_eq(d.profile, "default");
 
-    basic_header(hdr, sizeof hdr, "long:", 5);
+    testutil_basic_header(hdr, sizeof hdr, "long:", 5);
     request_parse(&r, envp);
     authz_decide(&actx, &r, vctx, &d);
     ck_assert_int_ne(d.status, 200);
@@ -822,7 +787,7 @@ START_TEST(authz_long_user_is_unknown)
 
     memset(cred, 'u', 300);
     strcpy(cred + 300, ":pw");
-    basic_header(hdr, sizeof hdr, cred, strlen(cred));
+    testutil_basic_header(hdr, sizeof hdr, cred, strlen(cred));
     request_parse(&r, envp);
     authz_decide(&actx, &r, vctx, &d);
     ck_assert_int_eq(d.status, 401);
@@ -856,7 +821,7 @@ decide(const struct authz_ctx *ctx, const char *cred, const char *extra)
         snprintf(x, sizeof x, "%s", extra);
         envp[3] = x;
     }
-    basic_header(hdr, sizeof hdr, cred, strlen(cred));
+    testutil_basic_header(hdr, sizeof hdr, cred, strlen(cred));
     request_parse(&r, envp);
     authz_decide(ctx, &r, vctx, &d);
     return d;
@@ -942,7 +907,7 @@ END_TEST
 /* A new snapshot (a reload) retires every entry at once. */
 START_TEST(authz_cache_new_generation_misses)
 {
-    struct snapshot *s2 = snapshot_load(&conf, quiet_diag, NULL);
+    struct snapshot *s2 = snapshot_load(&conf, testutil_quiet_diag, NULL);
     struct authz_ctx c2 = {s2, actx.cache, actx.gate, NULL, NULL};
 
     ck_assert_ptr_nonnull(s2);
@@ -1001,7 +966,7 @@ START_TEST(authz_xff_twice_still_regulated)
     c.proxies = &px;
     c.throttle = throttle_new(&(struct throttle_opts){3, 60, 0, 60, 1024});
     ck_assert_ptr_nonnull(c.throttle);
-    basic_header(hdr, sizeof hdr, "nobody:x", 8);
+    testutil_basic_header(hdr, sizeof hdr, "nobody:x", 8);
     for (int i = 0; i < 3; i++) {
         request_parse(&r, envp);
         authz_decide(&c, &r, vctx, &d);

@@ -13,63 +13,17 @@
 
 #include "htgroup.h"
 #include "htpasswd.h"
+#include "testutil.h"
 
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 /* A string literal and its length, embedded NULs included. */
 #define TXT(s) s, sizeof(s) - 1
 
-/* ------------------------------------------------ capturing diagnostics -- */
-
-#define CAP_MAX 64
-
-struct capture {
-    size_t n;
-    size_t errors;
-    size_t warnings;
-    struct {
-        enum log_level sev;
-        char file[64];
-        unsigned line;
-        char msg[512];
-    } d[CAP_MAX];
-};
-
-static void
-capture_diag(void *ctx, enum log_level sev, const char *file, unsigned line,
-             const char *msg)
-{
-    struct capture *c = ctx;
-
-    if (sev == LOGL_ERROR)
-        c->errors++;
-    else if (sev == LOGL_WARN)
-        c->warnings++;
-    if (c->n == CAP_MAX)
-        return;
-    c->d[c->n].sev = sev;
-    snprintf(c->d[c->n].file, sizeof c->d[c->n].file, "%s", file ? file : "");
-    c->d[c->n].line = line;
-    snprintf(c->d[c->n].msg, sizeof c->d[c->n].msg, "%s", msg);
-    c->n++;
-}
-
-/* The first diagnostic of severity sev, or -1. */
-static int
-capture_find(const struct capture *c, enum log_level sev)
-{
-    size_t i;
-
-    for (i = 0; i < c->n; i++)
-        if (c->d[i].sev == sev)
-            return (int)i;
-    return -1;
-}
-
 static struct htgroup *
-parse(const char *text, size_t len, struct capture *c)
+parse(const char *text, size_t len, struct testutil_capture *c)
 {
     memset(c, 0, sizeof *c);
-    return htgroup_parse("groups", text, len, capture_diag, c);
+    return htgroup_parse("groups", text, len, testutil_capture_diag, c);
 }
 
 #define PARSE(text, c) parse(text, sizeof(text) - 1, c)
@@ -151,7 +105,7 @@ static const struct {
 
 START_TEST(htgroup_parse_table)
 {
-    struct capture c;
+    struct testutil_capture c;
     struct htgroup *g = parse(parse_cases[_i].text, parse_cases[_i].len, &c);
     int e;
 
@@ -161,7 +115,7 @@ START_TEST(htgroup_parse_table)
         ck_assert_uint_eq(htgroup_count(g), parse_cases[_i].groups);
     } else {
         ck_assert_msg(g == NULL, "case %d parsed", _i);
-        e = capture_find(&c, LOGL_ERROR);
+        e = testutil_capture_find(&c, LOGL_ERROR);
         ck_assert_int_ge(e, 0);
         ck_assert_str_eq(c.d[e].file, "groups");
         ck_assert_uint_eq(c.d[e].line, parse_cases[_i].errline);
@@ -192,7 +146,7 @@ static const struct {
 /* Each malformed line says what is wrong, quoting the member at fault. */
 START_TEST(htgroup_error_messages)
 {
-    struct capture c;
+    struct testutil_capture c;
     size_t i;
 
     ck_assert_ptr_null(
@@ -211,7 +165,7 @@ END_TEST
 /* Every malformed line is named, not only the first. */
 START_TEST(htgroup_malformed_lines_reported)
 {
-    struct capture c;
+    struct testutil_capture c;
 
     ck_assert_ptr_null(PARSE("ok: a\nnocolon\n: x\nb: y\nc: x 'q'\n", &c));
     ck_assert_uint_eq(c.errors, 3);
@@ -226,7 +180,7 @@ END_TEST
 START_TEST(htgroup_malformed_flood_capped)
 {
     char text[200 * 4 + 1];
-    struct capture c;
+    struct testutil_capture c;
     size_t i;
 
     for (i = 0; i < 200; i++)
@@ -244,7 +198,7 @@ END_TEST
 START_TEST(htgroup_long_member_not_dumped)
 {
     char line[4096];
-    struct capture c;
+    struct testutil_capture c;
 
     memset(line, 'x', sizeof line);
     memcpy(line, "g: ", 3);
@@ -260,7 +214,7 @@ END_TEST
 START_TEST(htgroup_limits)
 {
     char line[HTGROUP_LINE_MAX + 8];
-    struct capture c;
+    struct testutil_capture c;
     struct htgroup *g;
     size_t i;
 
@@ -366,7 +320,7 @@ static const struct {
 
 START_TEST(htgroup_member_table)
 {
-    struct capture c;
+    struct testutil_capture c;
     struct htgroup *g = PARSE(member_text, &c);
 
     ck_assert_ptr_nonnull(g);
@@ -407,7 +361,7 @@ static const struct {
 
 START_TEST(htgroup_exists_table)
 {
-    struct capture c;
+    struct testutil_capture c;
     struct htgroup *g = PARSE(member_text, &c);
 
     ck_assert_ptr_nonnull(g);
@@ -452,7 +406,7 @@ static const struct {
 
 START_TEST(htgroup_each_group_table)
 {
-    struct capture c;
+    struct testutil_capture c;
     struct htgroup *g = PARSE(order_text, &c);
     struct joined j = {"", 0, 0};
     size_t n;
@@ -470,7 +424,7 @@ END_TEST
 /* Lines of one group accumulate; a member listed twice counts once. */
 START_TEST(htgroup_accumulates_lines)
 {
-    struct capture c;
+    struct testutil_capture c;
     struct htgroup *g = PARSE(order_text, &c);
     struct joined j = {"", 0, 0};
 
@@ -491,7 +445,7 @@ END_TEST
 START_TEST(htgroup_null_and_edges)
 {
     char big[HTPASSWD_USER_MAX + 2];
-    struct capture c;
+    struct testutil_capture c;
     struct htgroup *g = PARSE(member_text, &c);
     struct joined j = {"", 0, 0};
 
@@ -525,50 +479,22 @@ END_TEST
 
 /* ------------------------------------------------------------ loading -- */
 
-static char tmpdir[64];
-
 static void
 tmp_setup(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/check_htgroup.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-tmp_teardown(void)
-{
-    char cmd[128];
-
-    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static void
-tmp_path(char *buf, size_t cap, const char *name)
-{
-    snprintf(buf, cap, "%s/%s", tmpdir, name);
-}
-
-static void
-write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "w");
-
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
+    testutil_tmpdir("check_htgroup");
 }
 
 START_TEST(htgroup_load_file)
 {
     char path[128], link[128];
-    struct capture c;
+    struct testutil_capture c;
     struct htgroup *g;
 
-    tmp_path(path, sizeof path, "groups");
-    write_file(path, TXT(member_text));
+    testutil_tmp_path(path, sizeof path, "groups");
+    testutil_write_path(path, TXT(member_text));
     memset(&c, 0, sizeof c);
-    g = htgroup_load(path, capture_diag, &c);
+    g = htgroup_load(path, testutil_capture_diag, &c);
     ck_assert_ptr_nonnull(g);
     ck_assert_uint_eq(c.n, 0);
     ck_assert_uint_eq(htgroup_count(g), 7);
@@ -576,7 +502,7 @@ START_TEST(htgroup_load_file)
     htgroup_free(g);
 
     /* Symbolic links are followed: admins use them. */
-    tmp_path(link, sizeof link, "link");
+    testutil_tmp_path(link, sizeof link, "link");
     ck_assert_int_eq(symlink(path, link), 0);
     g = htgroup_load(link, NULL, NULL);
     ck_assert_ptr_nonnull(g);
@@ -584,8 +510,8 @@ START_TEST(htgroup_load_file)
     htgroup_free(g);
 
     /* An empty file is a table with no groups. */
-    tmp_path(path, sizeof path, "empty");
-    write_file(path, "", 0);
+    testutil_tmp_path(path, sizeof path, "empty");
+    testutil_write_path(path, "", 0);
     g = htgroup_load(path, NULL, NULL);
     ck_assert_ptr_nonnull(g);
     ck_assert_uint_eq(htgroup_count(g), 0);
@@ -609,36 +535,14 @@ START_TEST(htgroup_load_errors)
 {
     const char *name = load_error_cases[_i].name;
     char path[128];
-    struct capture c;
-    int fd, e;
+    struct testutil_capture c;
 
-    tmp_path(path, sizeof path, name);
-    if (strcmp(name, "dir") == 0) {
-        ck_assert_int_eq(mkdir(path, 0700), 0);
-    } else if (strcmp(name, "fifo") == 0) {
-        /* Must not block in open() waiting for a writer. */
-        ck_assert_int_eq(mkfifo(path, 0600), 0);
-    } else if (strcmp(name, "bad") == 0) {
-        write_file(path, TXT(BAD_FILE));
-    } else if (strcmp(name, "sparse") == 0) {
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(ftruncate(fd, (off_t)65 * 1024 * 1024), 0);
-        close(fd);
-    }
+    testutil_make_refusal(path, sizeof path, name, TXT(BAD_FILE),
+                          (off_t)65 * 1024 * 1024);
     memset(&c, 0, sizeof c);
-    ck_assert_ptr_null(htgroup_load(path, capture_diag, &c));
+    ck_assert_ptr_null(htgroup_load(path, testutil_capture_diag, &c));
     ck_assert_uint_eq(c.n, 1);
-    e = capture_find(&c, LOGL_ERROR);
-    ck_assert_int_ge(e, 0);
-    ck_assert_str_eq(c.d[e].file, path);
-    if (load_error_cases[_i].expect != NULL) {
-        ck_assert_uint_eq(c.d[e].line, 0);
-        ck_assert_msg(strstr(c.d[e].msg, load_error_cases[_i].expect),
-                      "message: %s", c.d[e].msg);
-    } else {
-        ck_assert_uint_eq(c.d[e].line, 2);
-    }
+    testutil_assert_load_error(&c, path, load_error_cases[_i].expect, 2);
 }
 END_TEST
 
@@ -729,17 +633,17 @@ START_TEST(htgroup_load_large)
     static size_t per_user[BIG_USERS];
     char path[128], grp[16], user[16], *text;
     size_t len, i, j, wrong = 0;
-    struct capture c;
+    struct testutil_capture c;
     struct htgroup *g;
 
     memset(per_user, 0, sizeof per_user);
     text = big_text(&len, per_user);
-    tmp_path(path, sizeof path, "big");
-    write_file(path, text, len);
+    testutil_tmp_path(path, sizeof path, "big");
+    testutil_write_path(path, text, len);
     free(text);
 
     memset(&c, 0, sizeof c);
-    g = htgroup_load(path, capture_diag, &c);
+    g = htgroup_load(path, testutil_capture_diag, &c);
     ck_assert_ptr_nonnull(g);
     ck_assert_uint_eq(c.n, 0);
     ck_assert_uint_eq(htgroup_count(g), BIG_GROUPS);
@@ -795,7 +699,7 @@ htgroup_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("load");
-    tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+    tcase_add_checked_fixture(tc, tmp_setup, testutil_cleanup);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, htgroup_load_file);
     tcase_add_loop_test(tc, htgroup_load_errors, 0, NELEM(load_error_cases));
@@ -807,11 +711,5 @@ htgroup_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(htgroup_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return testutil_run(htgroup_suite());
 }

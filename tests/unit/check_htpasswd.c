@@ -13,67 +13,21 @@
 #include <unistd.h>
 
 #include "htpasswd.h"
+#include "testutil.h"
 
 #define SHA_SECRET    "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ="
 #define APR1_PASSWORD "$apr1$salt$Xxd1irWT9ycqoYxGFn4cb."
 #define BCRYPT        "$2y$04$fv2RwyhjztI/2j.PQcW3eODeDt7SjQuKOoy0aAcGeVd/farxdhGsq"
-
-/* ------------------------------------------------ capturing diagnostics -- */
-
-#define CAP_MAX 64
-
-struct capture {
-    size_t n;
-    size_t errors;
-    size_t warnings;
-    struct {
-        enum log_level sev;
-        char file[64];
-        unsigned line;
-        char msg[512];
-    } d[CAP_MAX];
-};
-
-static void
-capture_diag(void *ctx, enum log_level sev, const char *file, unsigned line,
-             const char *msg)
-{
-    struct capture *c = ctx;
-
-    if (sev == LOGL_ERROR)
-        c->errors++;
-    else if (sev == LOGL_WARN)
-        c->warnings++;
-    if (c->n == CAP_MAX)
-        return;
-    c->d[c->n].sev = sev;
-    snprintf(c->d[c->n].file, sizeof c->d[c->n].file, "%s", file ? file : "");
-    c->d[c->n].line = line;
-    snprintf(c->d[c->n].msg, sizeof c->d[c->n].msg, "%s", msg);
-    c->n++;
-}
-
-/* The first diagnostic of severity sev, or -1. */
-static int
-capture_find(const struct capture *c, enum log_level sev)
-{
-    size_t i;
-
-    for (i = 0; i < c->n; i++)
-        if (c->d[i].sev == sev)
-            return (int)i;
-    return -1;
-}
 
 static const struct htpasswd_opts strict = HTPASSWD_OPTS_DEFAULT;
 static const struct htpasswd_opts lenient = {true, true, 0, 0};
 
 static struct htpasswd *
 parse(const char *text, size_t len, const struct htpasswd_opts *o,
-      struct capture *c)
+      struct testutil_capture *c)
 {
     memset(c, 0, sizeof *c);
-    return htpasswd_parse("users", text, len, o, capture_diag, c);
+    return htpasswd_parse("users", text, len, o, testutil_capture_diag, c);
 }
 
 #define PARSE(text, o, c) parse(text, sizeof(text) - 1, o, c)
@@ -120,7 +74,7 @@ START_TEST(htpasswd_parse_table)
 {
     const char *text = parse_cases[_i].text;
     size_t len = parse_cases[_i].len ? parse_cases[_i].len : strlen(text);
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h = parse(text, len, &strict, &c);
     int e;
 
@@ -131,7 +85,7 @@ START_TEST(htpasswd_parse_table)
         ck_assert_uint_eq(htpasswd_usable(h), parse_cases[_i].usable);
     } else {
         ck_assert_ptr_null(h);
-        e = capture_find(&c, LOGL_ERROR);
+        e = testutil_capture_find(&c, LOGL_ERROR);
         ck_assert_int_ge(e, 0);
         ck_assert_str_eq(c.d[e].file, "users");
         ck_assert_uint_eq(c.d[e].line, parse_cases[_i].errline);
@@ -143,7 +97,7 @@ END_TEST
 /* Each malformed line is named, with what was expected. */
 START_TEST(htpasswd_malformed_lines_reported)
 {
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h = PARSE(
         "a:" SHA_SECRET "\nnocolon\n:empty\nb:" SHA_SECRET "\n", &strict, &c);
 
@@ -160,7 +114,7 @@ END_TEST
 START_TEST(htpasswd_malformed_flood_capped)
 {
     char text[200 * 4 + 1];
-    struct capture c;
+    struct testutil_capture c;
     size_t i;
 
     for (i = 0; i < 200; i++)
@@ -178,7 +132,7 @@ END_TEST
 START_TEST(htpasswd_limits)
 {
     char line[HTPASSWD_LINE_MAX + 8];
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h;
     size_t n;
 
@@ -214,7 +168,7 @@ END_TEST
 
 START_TEST(htpasswd_entry_fields)
 {
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h = PARSE("# x\r\nalice:" SHA_SECRET ":Alice\r\n"
                                "bob:" APR1_PASSWORD "\r\n",
                                &strict, &c);
@@ -270,7 +224,7 @@ static const struct {
 
 START_TEST(htpasswd_lookup_table)
 {
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h = PARSE(lookup_text, &lenient, &c);
     const struct htpasswd_entry *e;
 
@@ -291,7 +245,7 @@ END_TEST
 START_TEST(htpasswd_lookup_edges)
 {
     char big[HTPASSWD_USER_MAX + 2];
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h = PARSE(lookup_text, &lenient, &c);
 
     memset(big, 'a', sizeof big);
@@ -308,7 +262,7 @@ END_TEST
 /* A repeated user keeps the first entry and warns about the second. */
 START_TEST(htpasswd_duplicate_keeps_first)
 {
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h = PARSE("alice:{PLAIN}one\n"
                                "bob:{PLAIN}b\n"
                                "alice:{PLAIN}two\n",
@@ -322,7 +276,7 @@ START_TEST(htpasswd_duplicate_keeps_first)
     ck_assert_ptr_nonnull(e);
     ck_assert_str_eq(e->hash, "{PLAIN}one");
     ck_assert_uint_eq(e->line, 1);
-    w = capture_find(&c, LOGL_WARN);
+    w = testutil_capture_find(&c, LOGL_WARN);
     ck_assert_int_ge(w, 0);
     ck_assert_uint_eq(c.d[w].line, 3);
     ck_assert_ptr_nonnull(strstr(c.d[w].msg, "'alice'"));
@@ -380,7 +334,7 @@ START_TEST(htpasswd_unusable_entries)
 {
     const char *hash = usable_cases[_i].hash;
     char text[256];
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h;
     const struct htpasswd_entry *e;
     int pass, w;
@@ -401,7 +355,7 @@ START_TEST(htpasswd_unusable_entries)
                       _i, pass, htpasswd_unusable_name(e->unusable),
                       htpasswd_unusable_name(why));
         ck_assert_uint_eq(htpasswd_usable(h), why == HTPASSWD_USABLE);
-        w = capture_find(&c, LOGL_WARN);
+        w = testutil_capture_find(&c, LOGL_WARN);
         if (why == HTPASSWD_USABLE) {
             ck_assert_int_eq(w, -1);
         } else {
@@ -468,7 +422,7 @@ START_TEST(htpasswd_diag_never_shows_hash)
                                    "b:SeCrEtFive\x01x\n"
                                    "SeCrEtSix\n"
                                    ":SeCrEtSeven\n";
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h;
     size_t i, j;
 
@@ -493,12 +447,12 @@ END_TEST
 
 START_TEST(htpasswd_no_usable_warns)
 {
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h = PARSE("# nobody\n", &strict, &c);
     int w;
 
     ck_assert_ptr_nonnull(h);
-    w = capture_find(&c, LOGL_WARN);
+    w = testutil_capture_find(&c, LOGL_WARN);
     ck_assert_int_ge(w, 0);
     ck_assert_uint_eq(c.d[w].line, 0);
     ck_assert_ptr_nonnull(strstr(c.d[w].msg, "no usable"));
@@ -511,38 +465,10 @@ END_TEST
 
 /* ------------------------------------------------------------ loading -- */
 
-static char tmpdir[64];
-
 static void
 tmp_setup(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/check_htpasswd.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-tmp_teardown(void)
-{
-    char cmd[128];
-
-    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static void
-tmp_path(char *buf, size_t cap, const char *name)
-{
-    snprintf(buf, cap, "%s/%s", tmpdir, name);
-}
-
-static void
-write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "w");
-
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
+    testutil_tmpdir("check_htpasswd");
 }
 
 /*
@@ -564,19 +490,19 @@ START_TEST(htpasswd_load_100k)
     char path[128], user[32];
     size_t cap = (size_t)N * 160, len = 0, i;
     char *text = malloc(cap);
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h;
 
     ck_assert_ptr_nonnull(text);
     for (i = 0; i < N; i++)
         len += (size_t)snprintf(text + len, cap - len, "user%zu:%s\n", i,
                                 hashes[i % 5]);
-    tmp_path(path, sizeof path, "big");
-    write_file(path, text, len);
+    testutil_tmp_path(path, sizeof path, "big");
+    testutil_write_path(path, text, len);
     free(text);
 
     memset(&c, 0, sizeof c);
-    h = htpasswd_load(path, &strict, capture_diag, &c);
+    h = htpasswd_load(path, &strict, testutil_capture_diag, &c);
     ck_assert_ptr_nonnull(h);
     ck_assert_uint_eq(c.n, 0);
     ck_assert_uint_eq(htpasswd_count(h), N);
@@ -600,13 +526,13 @@ START_TEST(htpasswd_load_file)
 {
     static const char text[] = "alice:" SHA_SECRET "\nbob:!x\n";
     char path[128], link[128];
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h;
 
-    tmp_path(path, sizeof path, "users");
-    write_file(path, text, sizeof text - 1);
+    testutil_tmp_path(path, sizeof path, "users");
+    testutil_write_path(path, text, sizeof text - 1);
     memset(&c, 0, sizeof c);
-    h = htpasswd_load(path, NULL, capture_diag, &c);
+    h = htpasswd_load(path, NULL, testutil_capture_diag, &c);
     ck_assert_ptr_nonnull(h);
     ck_assert_uint_eq(htpasswd_count(h), 2);
     ck_assert_uint_eq(htpasswd_usable(h), 1);
@@ -617,7 +543,7 @@ START_TEST(htpasswd_load_file)
     htpasswd_free(h);
 
     /* Symbolic links are followed: admins use them. */
-    tmp_path(link, sizeof link, "link");
+    testutil_tmp_path(link, sizeof link, "link");
     ck_assert_int_eq(symlink(path, link), 0);
     h = htpasswd_load(link, &strict, NULL, NULL);
     ck_assert_ptr_nonnull(h);
@@ -625,8 +551,8 @@ START_TEST(htpasswd_load_file)
     htpasswd_free(h);
 
     /* An empty file is a table with nobody in it. */
-    tmp_path(path, sizeof path, "empty");
-    write_file(path, "", 0);
+    testutil_tmp_path(path, sizeof path, "empty");
+    testutil_write_path(path, "", 0);
     h = htpasswd_load(path, &strict, NULL, NULL);
     ck_assert_ptr_nonnull(h);
     ck_assert_uint_eq(htpasswd_count(h), 0);
@@ -649,35 +575,13 @@ START_TEST(htpasswd_load_errors)
 {
     const char *name = load_error_cases[_i].name;
     char path[128];
-    struct capture c;
-    int fd, e;
+    struct testutil_capture c;
 
-    tmp_path(path, sizeof path, name);
-    if (strcmp(name, "dir") == 0) {
-        ck_assert_int_eq(mkdir(path, 0700), 0);
-    } else if (strcmp(name, "fifo") == 0) {
-        /* Must not block in open() waiting for a writer. */
-        ck_assert_int_eq(mkfifo(path, 0600), 0);
-    } else if (strcmp(name, "bad") == 0) {
-        write_file(path, BAD_FILE, sizeof BAD_FILE - 1);
-    } else if (strcmp(name, "sparse") == 0) {
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(ftruncate(fd, (off_t)257 * 1024 * 1024), 0);
-        close(fd);
-    }
+    testutil_make_refusal(path, sizeof path, name, BAD_FILE,
+                          sizeof BAD_FILE - 1, (off_t)257 * 1024 * 1024);
     memset(&c, 0, sizeof c);
-    ck_assert_ptr_null(htpasswd_load(path, &strict, capture_diag, &c));
-    e = capture_find(&c, LOGL_ERROR);
-    ck_assert_int_ge(e, 0);
-    ck_assert_str_eq(c.d[e].file, path);
-    if (load_error_cases[_i].expect != NULL) {
-        ck_assert_uint_eq(c.d[e].line, 0);
-        ck_assert_msg(strstr(c.d[e].msg, load_error_cases[_i].expect),
-                      "message: %s", c.d[e].msg);
-    } else {
-        ck_assert_uint_eq(c.d[e].line, 2);
-    }
+    ck_assert_ptr_null(htpasswd_load(path, &strict, testutil_capture_diag, &c));
+    testutil_assert_load_error(&c, path, load_error_cases[_i].expect, 2);
 }
 END_TEST
 
@@ -705,7 +609,7 @@ static const struct {
 START_TEST(htpasswd_expiry_field)
 {
     char text[256];
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h;
     const struct htpasswd_entry *e;
     int n;
@@ -721,7 +625,7 @@ START_TEST(htpasswd_expiry_field)
     if (e->unusable == HTPASSWD_USABLE)
         ck_assert_int_eq(e->expires, expiry_cases[_i].expires);
     else
-        ck_assert_int_ge(capture_find(&c, LOGL_WARN), 0);
+        ck_assert_int_ge(testutil_capture_find(&c, LOGL_WARN), 0);
     htpasswd_free(h);
 }
 END_TEST
@@ -737,7 +641,7 @@ START_TEST(htpasswd_cost_caps)
                                "rounds:" ROUNDS_HUGE "\n";
     static const struct htpasswd_opts off = {false, false, 0, 0};
     static const struct htpasswd_opts low = {false, false, 4, 5000};
-    struct capture c;
+    struct testutil_capture c;
     struct htpasswd *h;
 
     h = PARSE(text, &strict, &c);
@@ -748,8 +652,8 @@ START_TEST(htpasswd_cost_caps)
     ck_assert_int_eq(htpasswd_lookup(h, "rounds", 6)->unusable,
                      HTPASSWD_ROUNDS_CAP);
     ck_assert_uint_eq(c.warnings, 2);
-    ck_assert_ptr_nonnull(
-        strstr(c.d[capture_find(&c, LOGL_WARN)].msg, "max_bcrypt_cost"));
+    ck_assert_ptr_nonnull(strstr(c.d[testutil_capture_find(&c, LOGL_WARN)].msg,
+                                 "max_bcrypt_cost"));
     htpasswd_free(h);
     /* NULL opts: the default caps too. */
     h = PARSE(text, NULL, &c);
@@ -814,7 +718,7 @@ htpasswd_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("load");
-    tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+    tcase_add_checked_fixture(tc, tmp_setup, testutil_cleanup);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, htpasswd_load_100k);
     tcase_add_test(tc, htpasswd_load_file);
@@ -826,11 +730,5 @@ htpasswd_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(htpasswd_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return testutil_run(htpasswd_suite());
 }

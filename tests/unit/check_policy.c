@@ -11,19 +11,9 @@
 
 #include "htgroup.h"
 #include "policy.h"
+#include "testutil.h"
 
 static struct htgroup *groups;
-
-static void
-quiet_diag(void *ctx, enum log_level sev, const char *file, unsigned line,
-           const char *msg)
-{
-    (void)ctx;
-    (void)sev;
-    (void)file;
-    (void)line;
-    (void)msg;
-}
 
 static void
 setup(void)
@@ -33,7 +23,8 @@ setup(void)
                                "vpn: bob dave\n"
                                "empty:\n";
 
-    groups = htgroup_parse("groups", text, sizeof text - 1, quiet_diag, NULL);
+    groups = htgroup_parse("groups", text, sizeof text - 1, testutil_quiet_diag,
+                           NULL);
     ck_assert_ptr_nonnull(groups);
 }
 
@@ -256,11 +247,5 @@ policy_suite(void)
 int
 main(void)
 {
-    SRunner *sr = srunner_create(policy_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return testutil_run(policy_suite());
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "proxy.h"
+#include "testutil.h"
 
 #define B(s) ((struct bytes){(s), strlen(s)})
 
@@ -128,9 +129,6 @@ main(void)
 {
     Suite *s = suite_create("proxy");
     TCase *tc = tcase_create("proxies");
-    SRunner *sr;
-    int failed;
-
     tcase_add_loop_test(tc, proxy_parse_table, 0,
                         (int)(sizeof parse_cases / sizeof parse_cases[0]));
     tcase_add_loop_test(
@@ -140,9 +138,5 @@ main(void)
                         (int)(sizeof client_cases / sizeof client_cases[0]));
     tcase_add_test(tc, proxy_none_trusted);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return testutil_run(s);
 }

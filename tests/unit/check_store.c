@@ -13,50 +13,35 @@
 #include "conf.h"
 #include "snapshot.h"
 #include "store.h"
+#include "testutil.h"
 
-static char dir[64], users[128];
+static char users[256];
 static struct conf conf;
-
-static void
-quiet(void *ctx, enum log_level sev, const char *file, unsigned line,
-      const char *msg)
-{
-    (void)ctx;
-    (void)sev;
-    (void)file;
-    (void)line;
-    (void)msg;
-}
 
 static void
 setup(void)
 {
-    FILE *f;
-
-    snprintf(dir, sizeof dir, "/tmp/check_store.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(users, sizeof users, "%s/users", dir);
-    f = fopen(users, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("u:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n", f);
-    fclose(f);
+    testutil_tmpdir("check_store");
+    snprintf(
+        users, sizeof users, "%s",
+        testutil_write_file("users", "u:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"));
     conf_init(&conf);
-    ck_assert_int_eq(conf_set(&conf, "user_file", users, NULL, 0, quiet, NULL),
-                     0);
+    ck_assert_int_eq(
+        conf_set(&conf, "user_file", users, NULL, 0, testutil_quiet_diag, NULL),
+        0);
 }
 
 static void
 teardown(void)
 {
     conf_free(&conf);
-    unlink(users);
-    rmdir(dir);
+    testutil_cleanup();
 }
 
 START_TEST(store_swap_keeps_old_until_released)
 {
-    struct snapshot *a = snapshot_load(&conf, quiet, NULL);
-    struct snapshot *b = snapshot_load(&conf, quiet, NULL);
+    struct snapshot *a = snapshot_load(&conf, testutil_quiet_diag, NULL);
+    struct snapshot *b = snapshot_load(&conf, testutil_quiet_diag, NULL);
     struct store *st = store_new(a);
     const struct snapshot *held, *now;
     uint64_t gen_a = a->generation;
@@ -78,17 +63,18 @@ END_TEST
 
 START_TEST(store_swap_without_users_frees_at_once)
 {
-    struct store *st = store_new(snapshot_load(&conf, quiet, NULL));
+    struct store *st =
+        store_new(snapshot_load(&conf, testutil_quiet_diag, NULL));
 
     for (int i = 0; i < 100; i++)
-        store_swap(st, snapshot_load(&conf, quiet, NULL));
+        store_swap(st, snapshot_load(&conf, testutil_quiet_diag, NULL));
     store_free(st);
 }
 END_TEST
 
 START_TEST(store_signature_follows_the_files)
 {
-    struct snapshot *s = snapshot_load(&conf, quiet, NULL);
+    struct snapshot *s = snapshot_load(&conf, testutil_quiet_diag, NULL);
     FILE *f;
 
     ck_assert_uint_eq(snapshot_signature(s), s->signature);
@@ -108,10 +94,10 @@ START_TEST(store_reload_refuses_an_empty_user_file)
     struct snapshot *s;
 
     fclose(f);
-    s = snapshot_load(&conf, quiet, NULL);
+    s = snapshot_load(&conf, testutil_quiet_diag, NULL);
     ck_assert_ptr_nonnull(s); /* at start-up: warned, allowed */
     snapshot_free(s);
-    ck_assert_ptr_null(snapshot_reload(&conf, quiet, NULL));
+    ck_assert_ptr_null(snapshot_reload(&conf, testutil_quiet_diag, NULL));
 }
 END_TEST
 
@@ -137,13 +123,14 @@ reader(void *arg)
 /* Readers and a swapper at once (run under TSan in CI). */
 START_TEST(store_concurrent_swaps)
 {
-    struct hammer h = {store_new(snapshot_load(&conf, quiet, NULL)), 0};
+    struct hammer h = {
+        store_new(snapshot_load(&conf, testutil_quiet_diag, NULL)), 0};
     pthread_t t[4];
 
     for (int i = 0; i < 4; i++)
         pthread_create(&t[i], NULL, reader, &h);
     for (int i = 0; i < 200; i++)
-        store_swap(h.st, snapshot_load(&conf, quiet, NULL));
+        store_swap(h.st, snapshot_load(&conf, testutil_quiet_diag, NULL));
     for (int i = 0; i < 4; i++)
         pthread_join(t[i], NULL);
     store_free(h.st);
@@ -155,9 +142,6 @@ main(void)
 {
     Suite *s = suite_create("store");
     TCase *tc = tcase_create("swap");
-    SRunner *sr;
-    int failed;
-
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, store_swap_keeps_old_until_released);
@@ -166,9 +150,5 @@ main(void)
     tcase_add_test(tc, store_reload_refuses_an_empty_user_file);
     tcase_add_test(tc, store_concurrent_swaps);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return testutil_run(s);
 }

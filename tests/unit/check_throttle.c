@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "throttle.h"
+#include "testutil.h"
 
 #define B(s) ((struct bytes){(s), sizeof(s) - 1})
 
@@ -151,9 +152,6 @@ main(void)
 {
     Suite *s = suite_create("throttle");
     TCase *tc = tcase_create("bans");
-    SRunner *sr;
-    int failed;
-
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, throttle_address_window);
     tcase_add_test(tc, throttle_window_slides);
@@ -162,9 +160,5 @@ main(void)
     tcase_add_test(tc, throttle_off_and_empty);
     tcase_add_test(tc, throttle_bounded);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return testutil_run(s);
 }

@@ -1,0 +1,209 @@
+/*
+ * testutil: helpers the unit suites share.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* Folders made so far; a suite needs one or two. */
+#define TESTUTIL_DIRS 8
+
+static char testutil_dirs[TESTUTIL_DIRS][64];
+static size_t testutil_ndirs;
+static char testutil_path[256];
+
+const char *
+testutil_tmpdir(const char *prefix)
+{
+    char *d;
+
+    ck_assert_uint_lt(testutil_ndirs, TESTUTIL_DIRS);
+    d = testutil_dirs[testutil_ndirs];
+    ck_assert_int_lt(
+        snprintf(d, sizeof testutil_dirs[0], "/tmp/%s.XXXXXX", prefix),
+        (int)sizeof testutil_dirs[0]);
+    ck_assert_ptr_nonnull(mkdtemp(d));
+    testutil_ndirs++;
+    return d;
+}
+
+void
+testutil_write_path(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "w");
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+void
+testutil_tmp_path(char *buf, size_t cap, const char *name)
+{
+    if (testutil_ndirs == 0)
+        testutil_tmpdir("testutil");
+    ck_assert_int_lt(
+        snprintf(buf, cap, "%s/%s", testutil_dirs[testutil_ndirs - 1], name),
+        (int)cap);
+}
+
+const char *
+testutil_write_file_n(const char *name, const char *text, size_t len)
+{
+    testutil_tmp_path(testutil_path, sizeof testutil_path, name);
+    testutil_write_path(testutil_path, text, len);
+    return testutil_path;
+}
+
+const char *
+testutil_write_file(const char *name, const char *text)
+{
+    return testutil_write_file_n(name, text, strlen(text));
+}
+
+void
+testutil_make_refusal(char *buf, size_t cap, const char *kind, const char *bad,
+                      size_t bad_len, off_t sparse_size)
+{
+    int fd;
+
+    testutil_tmp_path(buf, cap, kind);
+    if (strcmp(kind, "dir") == 0) {
+        ck_assert_int_eq(mkdir(buf, 0700), 0);
+    } else if (strcmp(kind, "fifo") == 0) {
+        /* The loader must not block in open() waiting for a writer. */
+        ck_assert_int_eq(mkfifo(buf, 0600), 0);
+    } else if (strcmp(kind, "bad") == 0) {
+        testutil_write_path(buf, bad, bad_len);
+    } else if (strcmp(kind, "sparse") == 0) {
+        fd = open(buf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(ftruncate(fd, sparse_size), 0);
+        close(fd);
+    }
+}
+
+void
+testutil_assert_load_error(const struct testutil_capture *c, const char *path,
+                           const char *expect, unsigned bad_line)
+{
+    int e = testutil_capture_find(c, LOGL_ERROR);
+
+    ck_assert_int_ge(e, 0);
+    ck_assert_str_eq(c->d[e].file, path);
+    if (expect != NULL) {
+        ck_assert_uint_eq(c->d[e].line, 0);
+        ck_assert_msg(strstr(c->d[e].msg, expect), "message: %s", c->d[e].msg);
+    } else {
+        ck_assert_uint_eq(c->d[e].line, bad_line);
+    }
+}
+
+static int
+testutil_remove(const char *path, const struct stat *st, int flag,
+                struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void
+testutil_cleanup(void)
+{
+    while (testutil_ndirs > 0) {
+        testutil_ndirs--;
+        /* FTW_DEPTH: contents before the folder; FTW_PHYS: not into links. */
+        nftw(testutil_dirs[testutil_ndirs], testutil_remove, 8,
+             FTW_DEPTH | FTW_PHYS);
+    }
+}
+
+void
+testutil_quiet_diag(void *ctx, enum log_level sev, const char *file,
+                    unsigned line, const char *msg)
+{
+    (void)ctx;
+    (void)sev;
+    (void)file;
+    (void)line;
+    (void)msg;
+}
+
+void
+testutil_capture_diag(void *ctx, enum log_level sev, const char *file,
+                      unsigned line, const char *msg)
+{
+    struct testutil_capture *c = ctx;
+
+    if (sev == LOGL_ERROR)
+        c->errors++;
+    else if (sev == LOGL_WARN)
+        c->warnings++;
+    if (c->n == TESTUTIL_CAP_MAX)
+        return;
+    c->d[c->n].sev = sev;
+    snprintf(c->d[c->n].file, sizeof c->d[c->n].file, "%s", file ? file : "");
+    c->d[c->n].line = line;
+    snprintf(c->d[c->n].msg, sizeof c->d[c->n].msg, "%s", msg);
+    c->n++;
+}
+
+int
+testutil_capture_find(const struct testutil_capture *c, enum log_level sev)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->d[i].sev == sev)
+            return (int)i;
+    return -1;
+}
+
+void
+testutil_basic_header(char *dst, size_t cap, const char *cred, size_t n)
+{
+    static const char al[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    int k = snprintf(dst, cap, "HTTP_AUTHORIZATION=Basic ");
+    const unsigned char *p = (const unsigned char *)cred;
+    size_t o;
+
+    ck_assert(k > 0 && (size_t)k < cap);
+    o = (size_t)k;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16;
+
+        if (i + 1 < n)
+            v |= (unsigned)p[i + 1] << 8;
+        if (i + 2 < n)
+            v |= p[i + 2];
+        ck_assert_uint_lt(o + 4, cap);
+        dst[o++] = al[(v >> 18) & 63];
+        dst[o++] = al[(v >> 12) & 63];
+        dst[o++] = i + 1 < n ? al[(v >> 6) & 63] : '=';
+        dst[o++] = i + 2 < n ? al[v & 63] : '=';
+    }
+    dst[o] = '\0';
+}
+
+int
+testutil_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -199,6 +199,31 @@ _connects() {
 	esac
 }
 
+# wait_for SECONDS CMD [ARGS...]: run CMD every 0.1 s until it succeeds;
+# false when it still fails after SECONDS.  For every wait on a condition
+# (a log line, a file, a process gone) instead of a fixed sleep.
+wait_for() {
+	_lib_wf_max=$(($1 * 10))
+	shift
+	_lib_wf_n=0
+	until "$@"; do
+		[ "$_lib_wf_n" -lt "$_lib_wf_max" ] || return 1
+		sleep 0.1
+		_lib_wf_n=$((_lib_wf_n + 1))
+	done
+	return 0
+}
+
+# log_count FILE ERE: how many lines of FILE match ERE (0 without FILE).
+log_count() {
+	grep -Ec -- "$2" "$1" 2>/dev/null || :
+}
+
+# log_grew FILE ERE BEFORE: FILE has more than BEFORE lines matching ERE.
+log_grew() {
+	[ "$(log_count "$1" "$2")" -gt "$3" ]
+}
+
 # wait_unix PATH: wait until a unix socket accepts connections.
 wait_unix() {
 	_lib_n=0
@@ -277,6 +302,22 @@ start_authd() {
 	wait_ready "$AUTHD_PID" "$T/authd.log" $(listen_target "$_lib_spec")
 }
 
+# start_daemon ARGS...: the daemon on a unix socket in a folder of its own
+# (DAEMON_DIR=$T/authd, DAEMON_SOCK), log $T/authd.log (where failures are
+# shown and secrets looked for), stopped with stop_pid "$DAEMON_PID".  As
+# root the socket's group is www-data, mode 0660, so the servers' www-data
+# workers can write to it.
+start_daemon() {
+	DAEMON_DIR=$T/authd
+	DAEMON_SOCK=$DAEMON_DIR/authd.sock
+	mkdir -p "$DAEMON_DIR" && chmod 0755 "$DAEMON_DIR"
+	if is_root; then
+		set -- --socket-group www-data --socket-mode 0660 "$@"
+	fi
+	start_authd "unix:$DAEMON_SOCK" "$@"
+	DAEMON_PID=$AUTHD_PID
+}
+
 # start_bg LOG CMD ARGS...: run CMD (a server) in the background in a
 # session of its own, output appended to LOG, registered for cleanup; sets
 # BG_PID.  The own session matters: Apache's prefork MPM signals its whole
@@ -290,6 +331,63 @@ start_bg() {
 	setsid "$@" >>"$_lib_blog" 2>&1 </dev/null &
 	BG_PID=$!
 	bg_pid "$BG_PID"
+}
+
+# _wait_listen PID tcp HOST PORT: 0 once it listens, 1 when PID died
+# first, 2 when time ran out.
+_wait_listen() {
+	_lib_lpid=$1
+	shift
+	_lib_n=0
+	while [ "$_lib_n" -lt $((WAIT_SECS * 10)) ]; do
+		_alive "$_lib_lpid" || return 1
+		_connects "$@" && return 0
+		sleep 0.1
+		_lib_n=$((_lib_n + 1))
+	done
+	return 2
+}
+
+# start_server LOG ERRLOG "VAR..." GENERATE CMD ARGS...: a server on free
+# ports.  Each VAR gets a free_port, GENERATE (a shell function) writes the
+# configuration from them, CMD runs under start_bg (output to LOG, sets
+# BG_PID) and every port must then listen.  free_port only checks that a
+# port was free a moment ago, so when the server exits saying the address
+# is in use (ERRLOG), it is tried again with new ports (5 times at most);
+# any other failure ends the test.
+start_server() {
+	_lib_slog=$1
+	_lib_serr=$2
+	_lib_svars=$3
+	_lib_sgen=$4
+	shift 4
+	_lib_stry=0
+	while [ "$_lib_stry" -lt 5 ]; do
+		_lib_stry=$((_lib_stry + 1))
+		for _lib_sv in $_lib_svars; do
+			_lib_sp=$(free_port)
+			eval "$_lib_sv=\$_lib_sp"
+		done
+		_lib_sbusy=$(log_count "$_lib_serr" 'in use')
+		"$_lib_sgen"
+		start_bg "$_lib_slog" "$@"
+		_lib_src=0
+		for _lib_sv in $_lib_svars; do
+			eval "_lib_sp=\$$_lib_sv"
+			_wait_listen "$BG_PID" tcp 127.0.0.1 "$_lib_sp" || {
+				_lib_src=$?
+				break
+			}
+		done
+		[ "$_lib_src" = 0 ] && return 0
+		stop_pid "$BG_PID"
+		if [ "$_lib_src" = 1 ] && log_grew "$_lib_serr" 'in use' "$_lib_sbusy"; then
+			echo "a port of $_lib_svars was taken meanwhile: trying others" >&2
+			continue
+		fi
+		fail_now "$1 did not listen on every port of $_lib_svars; see $_lib_serr"
+	done
+	fail_now "$1: ports kept being taken; see $_lib_serr"
 }
 
 # is_root: true when the tests run as root (servers then drop their workers
@@ -325,46 +423,83 @@ copy_conf() {
 	mv "$_lib_dst.tmp" "$_lib_dst"
 }
 
-# start_nginx SOCK [SERVER_LINES]: nginx on a free 127.0.0.1 port
-# (NGINX_PORT) serving $T/htdocs, every location behind the shipped
-# etc/nginx/fcgi-authd.conf pointed at the fcgi-authd socket SOCK, with
-# SERVER_LINES (nginx syntax) added to the server block. As root, workers
-# run as www-data, as in production.
-start_nginx() {
-	NGINX_PORT=$(free_port)
-	_lib_n=$T/nginx
-	mkdir -p "$_lib_n/tmp" "$T/htdocs"
-	copy_conf "$top_srcdir/etc/nginx/fcgi-authd.conf" "$_lib_n/fcgi-authd.conf" \
+# nginx_worker_user: "user www-data www-data;" as root (workers then run
+# as in production), else nothing.
+nginx_worker_user() {
+	is_root && echo "user www-data www-data;"
+	return 0
+}
+
+# nginx_snippet SOCK: the shipped etc/nginx/fcgi-authd.conf as
+# $T/nginx/fcgi-authd.conf, pointed at the fcgi-authd socket SOCK.
+nginx_snippet() {
+	mkdir -p "$T/nginx/tmp"
+	copy_conf "$top_srcdir/etc/nginx/fcgi-authd.conf" "$T/nginx/fcgi-authd.conf" \
 		/run/fcgi-authd/fcgi-authd.sock "$1"
-	_lib_user=
-	is_root && _lib_user="user www-data www-data;"
-	cat >"$_lib_n/nginx.conf" <<EOF
-$_lib_user
+}
+
+# start_nginx_http "VAR..." GENERATE: nginx in $T/nginx.  Each VAR gets a
+# free port; GENERATE (a shell function) prints what goes inside http { }
+# using them.  The rest (pid, logs $T/nginx-error.log and
+# $T/nginx-access.log, temp folders, www-data workers as root) is here.
+# Checked with nginx -t, then started; sets NGINX_PID.
+start_nginx_http() {
+	_lib_ngen=$2
+	start_server "$T/nginx-stdout.log" "$T/nginx-error.log" "$1" \
+		_lib_nginx_conf nginx -p "$T/nginx/" -c "$T/nginx/nginx.conf" \
+		-e "$T/nginx-error.log"
+	NGINX_PID=$BG_PID
+}
+
+_lib_nginx_conf() {
+	_lib_nd=$T/nginx
+	mkdir -p "$_lib_nd/tmp"
+	{
+		nginx_worker_user
+		cat <<EOF
 daemon off;
 worker_processes 1;
-pid $_lib_n/nginx.pid;
+pid $_lib_nd/nginx.pid;
 error_log $T/nginx-error.log info;
 events { worker_connections 256; }
 http {
-    access_log off;
+    access_log $T/nginx-access.log;
     default_type text/plain;
-    client_body_temp_path $_lib_n/tmp/body;
-    proxy_temp_path $_lib_n/tmp/proxy;
-    fastcgi_temp_path $_lib_n/tmp/fastcgi;
-    uwsgi_temp_path $_lib_n/tmp/uwsgi;
-    scgi_temp_path $_lib_n/tmp/scgi;
+    client_body_temp_path $_lib_nd/tmp/body;
+    proxy_temp_path $_lib_nd/tmp/proxy;
+    fastcgi_temp_path $_lib_nd/tmp/fastcgi;
+    uwsgi_temp_path $_lib_nd/tmp/uwsgi;
+    scgi_temp_path $_lib_nd/tmp/scgi;
+EOF
+		"$_lib_ngen"
+		echo "}"
+	} >"$_lib_nd/nginx.conf"
+	nginx -t -p "$_lib_nd/" -c "$_lib_nd/nginx.conf" -e "$T/nginx-error.log" \
+		>"$T/nginx-t.log" 2>&1 ||
+		fail_now "nginx -t rejects the configuration: $(cat "$T/nginx-t.log")"
+}
+
+# start_nginx SOCK [SERVER_LINES]: nginx on a free 127.0.0.1 port
+# (NGINX_PORT) serving $T/htdocs, every location behind the shipped
+# etc/nginx/fcgi-authd.conf pointed at the fcgi-authd socket SOCK, with
+# SERVER_LINES (nginx syntax) added to the server block.
+start_nginx() {
+	mkdir -p "$T/htdocs"
+	nginx_snippet "$1"
+	_lib_nlines=${2:-}
+	start_nginx_http NGINX_PORT _lib_nginx_server
+}
+
+_lib_nginx_server() {
+	cat <<EOF
     server {
         listen 127.0.0.1:$NGINX_PORT;
         root $T/htdocs;
-        include $_lib_n/fcgi-authd.conf;
+        include $T/nginx/fcgi-authd.conf;
         auth_request /.fcgi-authd;
-${2:-}
+$_lib_nlines
     }
-}
 EOF
-	start_bg "$T/nginx-stdout.log" nginx -p "$_lib_n/" -c "$_lib_n/nginx.conf" \
-		-e "$T/nginx-error.log"
-	wait_ready "$BG_PID" "$T/nginx-error.log" tcp 127.0.0.1 "$NGINX_PORT"
 }
 
 # ---------------------------------------------------------------- FastCGI --

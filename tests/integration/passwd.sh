@@ -611,37 +611,15 @@ pwin bob-pw1 -B -C 10 "$WEB" bob
 pwin carol-pw1 -m sha512 "$WEB" carol
 # As an admin would: the web server's group may read it (0640 kept).
 chgrp www-data "$WEB"
-SOCK=$T/authd.sock
-PORT=$(free_port)
 N=$T/nginx
 mkdir -p "$N/tmp" "$T/htdocs/basic" "$T/htdocs/authd"
 echo "SECRET basic" >"$T/htdocs/basic/index.html"
 echo "SECRET authd" >"$T/htdocs/authd/index.html"
-if is_root; then
-	WORKER_USER="user www-data www-data;"
-	set -- --socket-group www-data --socket-mode 0660
-else
-	WORKER_USER=""
-	set --
-fi
-start_authd "unix:$SOCK" --user-file "$WEB" --cache-ttl 0 "$@"
-copy_conf "$top_srcdir/etc/nginx/fcgi-authd.conf" "$N/fcgi-authd.conf" \
-	/run/fcgi-authd/fcgi-authd.sock "$SOCK"
-cat >"$N/nginx.conf" <<EOF
-$WORKER_USER
-daemon off;
-worker_processes 1;
-pid $N/nginx.pid;
-error_log $T/nginx-error.log info;
-events { worker_connections 64; }
-http {
-    access_log $T/nginx-access.log;
-    default_type text/plain;
-    client_body_temp_path $N/tmp/body;
-    proxy_temp_path $N/tmp/proxy;
-    fastcgi_temp_path $N/tmp/fastcgi;
-    uwsgi_temp_path $N/tmp/uwsgi;
-    scgi_temp_path $N/tmp/scgi;
+start_daemon --user-file "$WEB" --cache-ttl 0
+SOCK=$DAEMON_SOCK
+nginx_snippet "$SOCK"
+nginx_http() {
+	cat <<EOF
     server {
         listen 127.0.0.1:$PORT;
         root $T/htdocs;
@@ -656,12 +634,9 @@ http {
             auth_request /.fcgi-authd;
         }
     }
-}
 EOF
-nginx -t -p "$N/" -c "$N/nginx.conf" -e "$T/nginx-error.log" >"$T/nginx-t.log" 2>&1 ||
-	fail_now "nginx -t rejects the configuration: $(cat "$T/nginx-t.log")"
-start_bg "$T/nginx-stdout.log" nginx -p "$N/" -c "$N/nginx.conf" -e "$T/nginx-error.log"
-wait_ready "$BG_PID" "$T/nginx-error.log" tcp 127.0.0.1 "$PORT"
+}
+start_nginx_http PORT nginx_http
 
 # both CRED WANT NAME: nginx's auth_basic and fcgi-authd both answer WANT
 # (fcgi-authd notices a changed file within about a second: waited for).

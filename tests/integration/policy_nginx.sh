@@ -17,10 +17,6 @@ make_policy_fixtures "$T"
 need_www_data_reach
 
 REALM="fcgi-authd policy nginx test"
-SOCK=$T/authd.sock
-PORT=$(free_port)
-UPORT=$(free_port)
-MPORT=$(free_port)
 N=$T/nginx
 mkdir -p "$N/tmp" "$T/htdocs/admin" "$T/htdocs/staff" "$T/htdocs/carol" \
 	"$T/htdocs/nested/inner"
@@ -38,14 +34,8 @@ require = group admins
 require = user carol
 EOF
 
-if is_root; then
-	WORKER_USER="user www-data www-data;"
-	set -- --socket-group www-data --socket-mode 0660
-else
-	WORKER_USER=""
-	set --
-fi
-start_authd "unix:$SOCK" -c "$T/authd.conf" "$@"
+start_daemon -c "$T/authd.conf"
+SOCK=$DAEMON_SOCK
 
 echo "SECRET-STATIC index" >"$T/htdocs/index.html"
 echo "SECRET-ADMIN page" >"$T/htdocs/admin/index.html"
@@ -56,34 +46,19 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-subj /CN=localhost -days 2 -keyout "$N/key.pem" -out "$N/cert.pem" \
 	>"$T/openssl.log" 2>&1 || hard_error "openssl could not make a test certificate"
 
-copy_conf "$top_srcdir/etc/nginx/fcgi-authd.conf" "$N/fcgi-authd.conf" \
-	/run/fcgi-authd/fcgi-authd.sock "$SOCK"
-copy_conf "$top_srcdir/etc/nginx/site.conf" "$N/site.conf" \
-	"listen 443 ssl;" "listen 127.0.0.1:$PORT ssl;" \
-	"listen [::]:443 ssl;" "" \
-	"include snippets/fcgi-authd.conf;" "include $N/fcgi-authd.conf;" \
-	/etc/ssl/certs/www.example.org.pem "$N/cert.pem" \
-	/etc/ssl/private/www.example.org.key "$N/key.pem" \
-	/var/www/protected "$T/htdocs" \
-	127.0.0.1:8080 "127.0.0.1:$UPORT"
+nginx_snippet "$SOCK"
 
-cat >"$N/nginx.conf" <<EOF
-$WORKER_USER
-daemon off;
-master_process on;
-worker_processes 1;
-pid $N/nginx.pid;
-error_log $T/nginx-error.log info;
-events { worker_connections 64; }
-http {
-    access_log $T/nginx-access.log;
-    default_type text/plain;
-    client_body_temp_path $N/tmp/body;
-    proxy_temp_path $N/tmp/proxy;
-    fastcgi_temp_path $N/tmp/fastcgi;
-    uwsgi_temp_path $N/tmp/uwsgi;
-    scgi_temp_path $N/tmp/scgi;
-
+# nginx_http: what goes into http { } (start_nginx_http picks the ports).
+nginx_http() {
+	copy_conf "$top_srcdir/etc/nginx/site.conf" "$N/site.conf" \
+		"listen 443 ssl;" "listen 127.0.0.1:$PORT ssl;" \
+		"listen [::]:443 ssl;" "" \
+		"include snippets/fcgi-authd.conf;" "include $N/fcgi-authd.conf;" \
+		/etc/ssl/certs/www.example.org.pem "$N/cert.pem" \
+		/etc/ssl/private/www.example.org.key "$N/key.pem" \
+		/var/www/protected "$T/htdocs" \
+		127.0.0.1:8080 "127.0.0.1:$UPORT"
+	cat <<EOF
     include $N/site.conf;
 
     # The application behind /app/: echoes what nginx forwarded to it.
@@ -110,14 +85,9 @@ http {
         location /nosuch/ { auth_request /.fcgi-authd/nosuch; }
         location /badname/ { auth_request "/.fcgi-authd/bad name"; }
     }
-}
 EOF
-nginx -t -p "$N/" -c "$N/nginx.conf" -e "$T/nginx-error.log" >"$T/nginx-t.log" 2>&1 ||
-	fail_now "nginx -t rejects the configuration: $(cat "$T/nginx-t.log")"
-start_bg "$T/nginx-stdout.log" nginx -p "$N/" -c "$N/nginx.conf" -e "$T/nginx-error.log"
-NGINX_PID=$BG_PID
-wait_ready "$NGINX_PID" "$T/nginx-error.log" tcp 127.0.0.1 "$PORT"
-wait_ready "$NGINX_PID" "$T/nginx-error.log" tcp 127.0.0.1 "$MPORT"
+}
+start_nginx_http "PORT UPORT MPORT" nginx_http
 
 BASE=https://127.0.0.1:$PORT
 LEAK='SECRET|upstream saw'

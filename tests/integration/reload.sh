@@ -64,19 +64,24 @@ wait_status carol:carol-secret 401 "removed user refused"
 # A file that does not load keeps the last good one, whatever it became.
 good=$(cat "$U")
 for breakage in malformed empty missing directory; do
+	failed=$(log_count "$T/authd.log" 'reload failed')
+	loaded=$(log_count "$T/authd.log" 'reloaded \(files changed\)')
 	case $breakage in
 	malformed) printf 'no colon here\n' >"$U" ;;
 	empty) : >"$U" ;;
 	missing) rm -f "$U" ;;
 	directory) rm -f "$U" && mkdir "$U" ;;
 	esac
-	sleep 1.5
+	# Until the check has seen it (at most every second), not a fixed sleep.
+	wait_for 5 log_grew "$T/authd.log" 'reload failed' "$failed" ||
+		not_ok "$breakage file: no reload failure logged" "within 5 s"
 	expect_eq "$breakage file: alice still passes" 200 "$(get alice:alice-secret)"
 	expect_eq "$breakage file: a wrong password still fails" 401 \
 		"$(get alice:wrong)"
 	rm -rf "$U"
 	printf '%s\n' "$good" >"$U"
-	sleep 1.5
+	wait_for 5 log_grew "$T/authd.log" 'reloaded \(files changed\)' "$loaded" ||
+		not_ok "$breakage file: the good file not reloaded" "within 5 s"
 done
 expect_match "reload failures are logged" 'reload failed' "$(cat "$T/authd.log")"
 

@@ -77,10 +77,10 @@ while ! grep -q READY=1 "$T/notified" 2>/dev/null && [ $n -lt 50 ]; do
 done
 expect_match "READY=1 sent when serving" '^READY=1$' "$(cat "$T/notified")"
 kill -HUP $nd
-sleep 0.5
+wait_for 5 grep -q '^RELOADING=1$' "$T/notified" || :
 expect_match "a reload says RELOADING=1" '^RELOADING=1$' "$(cat "$T/notified")"
 stop_pid $nd
-sleep 0.3
+wait_for 5 grep -q '^STOPPING=1$' "$T/notified" || :
 expect_match "STOPPING=1 on SIGTERM" '^STOPPING=1$' "$(cat "$T/notified")"
 
 # The shipped units: the socket is the one the service is given, the

@@ -196,14 +196,28 @@ testutil_basic_header(char *dst, size_t cap, const char *cred, size_t n)
     dst[o] = '\0';
 }
 
-int
-testutil_run(Suite *s)
+static int
+testutil_run_with(Suite *s, bool fork)
 {
     SRunner *sr = srunner_create(s);
     int failed;
 
+    if (fork)
+        srunner_set_fork_status(sr, CK_FORK);
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int
+testutil_run(Suite *s)
+{
+    return testutil_run_with(s, false);
+}
+
+int
+testutil_run_forked(Suite *s)
+{
+    return testutil_run_with(s, true);
 }

@@ -93,4 +93,7 @@ void testutil_basic_header(char *dst, size_t cap, const char *cred, size_t n);
 /* Run s (CK_NORMAL), free the runner: EXIT_SUCCESS when nothing failed. */
 int testutil_run(Suite *s);
 
+/* testutil_run, each test in a child whatever CK_FORK says. */
+int testutil_run_forked(Suite *s);
+
 #endif

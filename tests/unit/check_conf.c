@@ -81,7 +81,7 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
     if (strcmp(key, "require") == 0)
         return c->require ? c->require->text : "(null)";
     if (strcmp(key, "log_syslog") == 0)
-        return c->log_syslog ? "yes" : "no";
+        return c->log_syslog < 0 ? "auto" : c->log_syslog ? "yes" : "no";
     if (strcmp(key, "log_rate") == 0) {
         snprintf(buf, cap, "%u", c->log_rate);
         return buf;
@@ -265,6 +265,11 @@ static const struct {
     {"allow_des = yes\nallow_des = false\n", "allow_des", "no"},
     {"allow_des = yes\nallow_des = off\n", "allow_des", "no"},
     {"allow_des = yes\nallow_des = 0\n", "allow_des", "no"},
+    {"", "log_syslog", "auto"},
+    {"log_syslog = auto\n", "log_syslog", "auto"},
+    {"log_syslog = AUTO\n", "log_syslog", "auto"},
+    {"log_syslog = yes\n", "log_syslog", "yes"},
+    {"log_syslog = auto\nlog_syslog = off\n", "log_syslog", "no"},
     {"log_level = error\n", "log_level", "0"},
     {"log_level = warning\n", "log_level", "1"},
     {"log_level = info\n", "log_level", "2"},
@@ -339,6 +344,7 @@ static const struct {
     {"allow_des = yess\n", 1, "allow_des", "allow_des"},
     {"allow_plaintext =\n", 1, "allow_plaintext", "allow_plaintext"},
     {"log_level = loud\n", 1, "log_level", "loud"},
+    {"log_syslog = maybe\n", 1, "log_syslog", "maybe"},
     {"log_level = 3\n", 1, "log_level", "log_level"},
     {"log_level =\n", 1, "log_level", "log_level"},
     /* Empty strings. */

@@ -273,6 +273,35 @@ START_TEST(log_rate_zero_is_unlimited)
 }
 END_TEST
 
+/* log_syslog = auto: stderr that is /dev/null or closed goes nowhere. */
+START_TEST(log_stderr_void_detected)
+{
+    int saved = dup(STDERR_FILENO), fd;
+    char path[] = "/tmp/check_log_err.XXXXXX";
+    bool as_file, as_null, as_closed;
+
+    ck_assert_int_ge(saved, 0);
+    fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, STDERR_FILENO);
+    as_file = log_stderr_is_void();
+    close(fd);
+    unlink(path);
+    fd = open("/dev/null", O_WRONLY);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    as_null = log_stderr_is_void();
+    close(STDERR_FILENO);
+    as_closed = log_stderr_is_void();
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    ck_assert(!as_file);
+    ck_assert(as_null);
+    ck_assert(as_closed);
+}
+END_TEST
+
 static Suite *
 log_suite(void)
 {
@@ -290,6 +319,7 @@ log_suite(void)
     tcase_add_test(tc, log_rate_caps_and_counts);
     tcase_add_test(tc, log_rate_refills);
     tcase_add_test(tc, log_rate_zero_is_unlimited);
+    tcase_add_test(tc, log_stderr_void_detected);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -18,6 +18,7 @@
 #include <fcgiapp.h>
 
 #include "endpoint.h"
+#include "fcgi_guard.h"
 #include "fcgi_loop.h"
 #include "listen.h"
 #include "log.h"
@@ -74,6 +75,9 @@ static uint64_t loop_pressure_until;
 static __thread struct worker *loop_self;
 /* This thread's connection is kept open and no byte of a request came yet. */
 static __thread bool loop_kept_idle;
+/* This thread's connection, and the watch on what its peer sends. */
+static __thread int loop_conn_fd = -1;
+static __thread struct fcgi_guard loop_guard;
 
 static uint64_t
 loop_now_ms(void)
@@ -89,6 +93,10 @@ static void
 loop_watch(struct worker *w, int c, bool kept)
 {
     loop_kept_idle = kept;
+    /* A kept connection's stream goes on; a new one starts afresh. */
+    if (!kept || c != loop_conn_fd)
+        fcgi_guard_reset(&loop_guard);
+    loop_conn_fd = c;
     pthread_mutex_lock(&w->lock);
     w->kept = kept;
     if (w->watch_fd >= 0)
@@ -149,9 +157,12 @@ accept(int fd, struct sockaddr *addr, socklen_t *len)
 
 /*
  * libfcgi reads with read(2): this one stands in for libc's like accept()
- * above. The first bytes of a new request on a kept-open connection end its
- * idle minute: from then on the request has the normal read deadline, so a
- * peer cannot hold a worker by starting a request and stalling.
+ * above. What the peer sends on a worker's connection passes fcgi_guard
+ * first, so libfcgi never sees a parameter length it would try to
+ * allocate gigabytes for (and abort when it cannot). The first bytes of a new
+ * request on a kept-open connection end its idle minute: from then on the
+ * request has the normal read deadline, so a peer cannot hold a worker by
+ * starting a request and stalling.
  */
 ssize_t read(int fd, void *buf, size_t count);
 
@@ -160,6 +171,13 @@ read(int fd, void *buf, size_t count)
 {
     ssize_t n = (ssize_t)syscall(SYS_read, fd, buf, count);
 
+    if (n > 0 && loop_self != NULL && fd == loop_conn_fd &&
+        fcgi_guard_feed(&loop_guard, buf, (size_t)n) < 0) {
+        log_msg(LOGL_WARN, "closed a connection that announced a parameter "
+                           "over 64 KiB or over 1 MiB of them");
+        errno = ECONNRESET;
+        return -1;
+    }
     if (n > 0 && loop_kept_idle && loop_self != NULL) {
         struct worker *w = loop_self;
 
@@ -336,8 +354,8 @@ loop_debug_params(char *const *envp)
         if (len > 0)
             names[len++] = ' ';
         names[len] = '\0';
-        log_append_quoted(names, sizeof names, &len,
-                          (struct bytes){*envp, n}, 64);
+        log_append_quoted(names, sizeof names, &len, (struct bytes){*envp, n},
+                          64);
     }
     log_msg(LOGL_DEBUG, "parameters: %s", names);
 }
@@ -500,6 +518,7 @@ fcgi_loop_run(int listen_fd, unsigned threads, unsigned read_timeout,
     sigset_t set, old;
     unsigned started = 0;
 
+    __atomic_store_n(&loop_stopping, 0, __ATOMIC_RELEASE);
     if (FCGX_Init() != 0) {
         log_msg(LOGL_ERROR, "FCGX_Init failed");
         return -1;

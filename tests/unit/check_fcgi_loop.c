@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -500,6 +501,36 @@ START_TEST(fcgi_loop_wrong_version)
 }
 END_TEST
 
+/*
+ * Lengths of 0x3fffffff for a name and a value (the CVE-2025-23016 patch
+ * lets their sum through): libfcgi would allocate 2 GiB and abort when it
+ * cannot. fcgi_guard closes the connection first; the loop serves on. The
+ * address space is capped (in the forked test only) so that the old
+ * behaviour aborts here too.
+ */
+START_TEST(fcgi_loop_huge_param_lengths)
+{
+    static const unsigned char pair[8] = {0xbf, 0xff, 0xff, 0xff,
+                                          0xbf, 0xff, 0xff, 0xff};
+    const char *fork_mode = getenv("CK_FORK");
+    struct rec r = {.n = 0};
+    int fd;
+
+    if (fork_mode == NULL || strcmp(fork_mode, "no") != 0) {
+        struct rlimit rl = {(rlim_t)1536 << 20, (rlim_t)1536 << 20};
+
+        ck_assert_int_eq(setrlimit(RLIMIT_AS, &rl), 0);
+    }
+    fd = connect_loop();
+    put_begin(&r, 1, 1, FCGI_AUTHORIZER, 0);
+    put_record(&r, 1, 4, 1, pair, sizeof pair);
+    send_all(fd, r.b, r.n);
+    assert_closed(fd);
+    close(fd);
+    assert_serves(FCGI_AUTHORIZER);
+}
+END_TEST
+
 static Suite *
 fcgi_loop_suite(void)
 {
@@ -517,6 +548,7 @@ fcgi_loop_suite(void)
     tcase_add_test(tc, fcgi_loop_abort_after_begin);
     tcase_add_test(tc, fcgi_loop_keep_conn);
     tcase_add_test(tc, fcgi_loop_wrong_version);
+    tcase_add_test(tc, fcgi_loop_huge_param_lengths);
     suite_add_tcase(s, tc);
     return s;
 }

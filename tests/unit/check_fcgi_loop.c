@@ -506,7 +506,7 @@ END_TEST
  * lets their sum through): libfcgi would allocate 2 GiB and abort when it
  * cannot. fcgi_guard closes the connection first; the loop serves on. The
  * address space is capped (in the forked test only) so that the old
- * behaviour aborts here too.
+ * behaviour aborts here too: 1 GiB above what the process maps already.
  */
 START_TEST(fcgi_loop_huge_param_lengths)
 {
@@ -517,8 +517,16 @@ START_TEST(fcgi_loop_huge_param_lengths)
     int fd;
 
     if (fork_mode == NULL || strcmp(fork_mode, "no") != 0) {
-        struct rlimit rl = {(rlim_t)1536 << 20, (rlim_t)1536 << 20};
+        /* What the process maps now (threads, arenas), plus 1 GiB. */
+        FILE *f = fopen("/proc/self/statm", "r");
+        unsigned long pages = 0;
+        struct rlimit rl;
 
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(fscanf(f, "%lu", &pages), 1);
+        fclose(f);
+        rl.rlim_cur = rl.rlim_max =
+            (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)1 << 30);
         ck_assert_int_eq(setrlimit(RLIMIT_AS, &rl), 0);
     }
     fd = connect_loop();

@@ -151,7 +151,9 @@ log_append_quoted(char *dst, size_t cap, size_t *len, struct bytes b,
         return;
     if (LOG_ROOM(0))
         dst[o++] = '"';
-    for (size_t i = 0; i < show; i++) {
+    size_t i;
+
+    for (i = 0; i < show; i++) {
         unsigned char c = (unsigned char)b.p[i];
 
         if (c == '"' || c == '\\') {
@@ -172,7 +174,8 @@ log_append_quoted(char *dst, size_t cap, size_t *len, struct bytes b,
             dst[o++] = (char)c;
         }
     }
-    if (b.n > show && LOG_ROOM(3)) {
+    /* Cut by max or by the room left: either way, say it was cut. */
+    if (i < b.n && o + 5 <= cap) {
         memcpy(dst + o, "...", 3);
         o += 3;
     }
@@ -215,6 +218,15 @@ log_set_rate(unsigned per_second)
     pthread_mutex_unlock(&log_rate_lock);
 }
 
+static void
+log_say_dropped(unsigned long long dropped)
+{
+    if (dropped > 0)
+        log_msg(LOGL_WARN,
+                "%llu decision lines not logged (more than %u a second)",
+                dropped, log_rate);
+}
+
 void
 log_flush_dropped(void)
 {
@@ -224,11 +236,7 @@ log_flush_dropped(void)
     dropped = log_dropped;
     log_dropped = 0;
     pthread_mutex_unlock(&log_rate_lock);
-    if (dropped > 0)
-        log_msg(LOGL_WARN,
-                "%llu decision lines not logged (more than %u a "
-                "second)",
-                dropped, log_rate);
+    log_say_dropped(dropped);
 }
 
 bool
@@ -256,10 +264,6 @@ log_decision_allowed(void)
         log_dropped++;
     }
     pthread_mutex_unlock(&log_rate_lock);
-    if (dropped > 0)
-        log_msg(LOGL_WARN,
-                "%llu decision lines not logged (more than %u a "
-                "second)",
-                dropped, log_rate);
+    log_say_dropped(dropped);
     return ok;
 }

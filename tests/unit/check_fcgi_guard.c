@@ -37,6 +37,22 @@ begin(unsigned char *p)
     return n + 8;
 }
 
+/* A PARAMS record of 1-byte names with 99-byte values, filling r. */
+static size_t
+small_params(unsigned char *r, size_t cap)
+{
+    size_t c = 8;
+
+    while (c + 102 <= cap) {
+        r[c++] = 1;
+        r[c++] = 99;
+        memset(r + c, 'x', 100);
+        c += 100;
+    }
+    rec(r, 4, c - 8, 0);
+    return c;
+}
+
 /* Feed all at once, then again one byte at a time: same verdict. */
 static int
 feed_both(const unsigned char *p, size_t n)
@@ -124,15 +140,8 @@ START_TEST(fcgi_guard_params_total)
     ck_assert_int_eq(fcgi_guard_feed(&g, buf, n), 0);
     for (size_t sent = 0; sent <= FCGI_GUARD_PARAMS_MAX && rc == 0;) {
         unsigned char r[8 + 60000];
-        size_t c = 8;
+        size_t c = small_params(r, sizeof r);
 
-        while (c + 102 <= sizeof r) {
-            r[c++] = 1;
-            r[c++] = 99;
-            memset(r + c, 'x', 100);
-            c += 100;
-        }
-        rec(r, 4, c - 8, 0);
         rc = fcgi_guard_feed(&g, r, c);
         sent += c - 8;
     }
@@ -149,15 +158,8 @@ START_TEST(fcgi_guard_budget_per_request)
 {
     unsigned char r[8 + 60000];
     struct fcgi_guard g;
-    size_t c = 8;
+    size_t c = small_params(r, sizeof r);
 
-    while (c + 102 <= sizeof r) {
-        r[c++] = 1;
-        r[c++] = 99;
-        memset(r + c, 'x', 100);
-        c += 100;
-    }
-    rec(r, 4, c - 8, 0);
     fcgi_guard_reset(&g);
     for (int req = 0; req < 40; req++) {
         unsigned char b[16], e[8];

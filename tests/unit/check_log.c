@@ -109,6 +109,9 @@ static const struct {
     {"escapes count as one input byte", "\"\"\"\"", 4, 2, 64,
      "\"\\\"\\\"...\""},
     {"cap 1 holds only the NUL", "abc", 3, 64, 1, ""},
+    /* Cut by the room left, not by max: still marked as cut. */
+    {"cut by the buffer", "abcdef", 6, 64, 8, "\"a...\""},
+    {"cut by the buffer, escapes", "\x01\x02\x03", 3, 64, 12, "\"\\x01...\""},
 };
 
 START_TEST(log_append_quoted_table)

@@ -286,9 +286,10 @@ authz_check(const struct authz_ctx *ctx, const struct authz_scope *sc,
         authz_dummy(ctx, vctx, pw, REASON_UNKNOWN_USER, d);
     else if (e->kind == HASH_LOCKED)
         authz_dummy(ctx, vctx, pw, REASON_LOCKED, d);
-    else if (e->unusable != HTPASSWD_USABLE)
+    else if (e->unusable != HTPASSWD_USABLE) {
+        d->why = htpasswd_unusable_name(e->unusable);
         authz_dummy(ctx, vctx, pw, REASON_UNUSABLE, d);
-    else if (htpasswd_entry_expired(e, (long long)time(NULL)))
+    } else if (htpasswd_entry_expired(e, (long long)time(NULL)))
         authz_dummy(ctx, vctx, pw, REASON_EXPIRED, d);
     else
         authz_verify(ctx, sc, r, vctx, e, pw, d);
@@ -381,6 +382,7 @@ authz_apache_authz(const struct authz_ctx *ctx, const struct authz_scope *sc,
     e = htpasswd_lookup(sc->profile->users, u.p, u.n);
     if (e != NULL && e->unusable != HTPASSWD_USABLE) {
         /* Locked, or an entry we refuse everywhere else: deny-biased. */
+        d->why = htpasswd_unusable_name(e->unusable);
         authz_deny(d, 403,
                    e->kind == HASH_LOCKED ? REASON_LOCKED : REASON_UNUSABLE);
         return;
@@ -521,6 +523,12 @@ authz_log(const struct decision *d)
         len += 5;
         line[len] = '\0';
         log_append_quoted(line, sizeof line, &len, d->uri, 256);
+    }
+    /* Why an entry is unusable: the same token audit and the load print. */
+    if (d->why != NULL) {
+        n = snprintf(line + len, sizeof line - len, " why=%s", d->why);
+        if (n > 0 && (size_t)n < sizeof line - len)
+            len += (size_t)n;
     }
     log_msg(d->status == 500 ? LOGL_ERROR : LOGL_INFO, "decision %s", line);
 }

@@ -63,6 +63,8 @@ struct decision {
     bool client_known;   /* false behind a proxy whose X-Forwarded-For is
                           * unusable: then no address regulation */
     struct bytes uri;    /* REQUEST_URI, for the log */
+    const char *why;     /* REASON_UNUSABLE: the entry's reason
+                          * (htpasswd_unusable_name), for the log */
 };
 
 /*

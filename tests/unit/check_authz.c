@@ -653,6 +653,27 @@ START_TEST(authz_decides_table)
 }
 END_TEST
 
+/* An unusable entry says why, with the token audit and the load print. */
+START_TEST(authz_unusable_says_why)
+{
+    char hdr[200], role[] = "FCGI_ROLE=AUTHORIZER", uri[] = "REQUEST_URI=/";
+    char *envp[4] = {hdr, role, uri, NULL};
+    struct request r;
+    struct decision d;
+
+    testutil_basic_header(hdr, sizeof hdr, "broken:x", 8);
+    request_parse(&r, envp);
+    authz_decide(&actx, &r, vctx, &d);
+    ck_assert_int_eq(d.reason, REASON_UNUSABLE);
+    ck_assert_ptr_nonnull(d.why);
+    ck_assert_str_eq(d.why, "unknown_format");
+    testutil_basic_header(hdr, sizeof hdr, "alice:x", 7);
+    request_parse(&r, envp);
+    authz_decide(&actx, &r, vctx, &d);
+    ck_assert_ptr_null(d.why);
+}
+END_TEST
+
 /* A password with a NUL never reaches crypt as a shorter C string. */
 START_TEST(authz_nul_in_password_is_malformed)
 {
@@ -995,6 +1016,7 @@ authz_suite(void)
     tcase_add_loop_test(tc, authz_decides_table, 0,
                         (int)(sizeof decide_cases / sizeof decide_cases[0]));
     tcase_add_test(tc, authz_nul_in_password_is_malformed);
+    tcase_add_test(tc, authz_unusable_says_why);
     tcase_add_test(tc, authz_bcrypt_long_password_refused);
     tcase_add_test(tc, authz_no_snapshot_fails_closed);
     tcase_add_test(tc, authz_apache_authz_off_is_500);

@@ -511,27 +511,28 @@ conf_add_section(struct conf *c, enum conf_sec_kind kind, const char *arg,
                  struct conf_section *sec, struct diag *d, unsigned line)
 {
     char *copy = strdup(arg);
-    void *grown = NULL;
+    void *grown;
 
-    if (copy != NULL && kind == SEC_PROFILE) {
+    if (copy == NULL)
+        goto oom;
+    if (kind == SEC_PROFILE) {
         grown = realloc(c->profiles, (c->nprofiles + 1) * sizeof *c->profiles);
-        if (grown != NULL) {
-            c->profiles = grown;
-            c->profiles[c->nprofiles] =
-                (struct conf_profile){.name = copy, .line = line};
-            *sec = (struct conf_section){kind, c->nprofiles++};
-        }
-    } else if (copy != NULL) {
-        grown = realloc(c->paths, (c->npaths + 1) * sizeof *c->paths);
-        if (grown != NULL) {
-            c->paths = grown;
-            c->paths[c->npaths] =
-                (struct conf_path){.prefix = copy, .line = line};
-            *sec = (struct conf_section){kind, c->npaths++};
-        }
-    }
-    if (grown != NULL)
+        if (grown == NULL)
+            goto oom;
+        c->profiles = grown;
+        c->profiles[c->nprofiles] =
+            (struct conf_profile){.name = copy, .line = line};
+        *sec = (struct conf_section){kind, c->nprofiles++};
         return 0;
+    }
+    grown = realloc(c->paths, (c->npaths + 1) * sizeof *c->paths);
+    if (grown == NULL)
+        goto oom;
+    c->paths = grown;
+    c->paths[c->npaths] = (struct conf_path){.prefix = copy, .line = line};
+    *sec = (struct conf_section){kind, c->npaths++};
+    return 0;
+oom:
     free(copy);
     diag_report(d, LOGL_ERROR, line, "out of memory");
     return -1;

@@ -55,8 +55,8 @@ check_rule(const struct rule *r)
 
     if (r == NULL)
         return;
-    FUZZ_ASSERT(rule_parse(&again, r->text, strlen(r->text), err,
-                           sizeof err) == 0);
+    FUZZ_ASSERT(rule_parse(&again, r->text, strlen(r->text), err, sizeof err) ==
+                0);
     FUZZ_ASSERT(again.nterms == r->nterms && again.nnames == r->nnames &&
                 again.all == r->all);
     FUZZ_ASSERT(r->nterms >= 1 && r->nterms <= RULE_TERMS_MAX);
@@ -100,6 +100,13 @@ check_value(const struct conf_key *k, const void *m)
         else
             FUZZ_ASSERT(u <= 0777);
         return;
+    case CONF_AUTOBOOL: {
+        int v;
+
+        memcpy(&v, m, sizeof v);
+        FUZZ_ASSERT(v >= -1 && v <= 1);
+        return;
+    }
     case CONF_BOOL:
     case CONF_LOGLEVEL:
         return;

@@ -8,22 +8,18 @@
 #include "metrics.h"
 #include "util.h"
 
-int
-endpoint_denial_status(char *const *envp)
+/* AUTH_STATUS when it is 401 or 403; 0 when missing or anything else. */
+static int
+endpoint_denial_status(const struct request *r)
 {
-    static const char name[] = "AUTH_STATUS=";
-    const char *v;
+    struct bytes v = r->auth_status;
 
-    for (; envp != NULL && *envp != NULL; envp++) {
-        if (strncmp(*envp, name, sizeof name - 1) != 0)
-            continue;
-        v = *envp + sizeof name - 1;
-        if (strcmp(v, "401") == 0)
-            return 401;
-        if (strcmp(v, "403") == 0)
-            return 403;
+    if (!r->has_auth_status || v.n != 3)
         return 0;
-    }
+    if (memcmp(v.p, "401", 3) == 0)
+        return 401;
+    if (memcmp(v.p, "403", 3) == 0)
+        return 403;
     return 0;
 }
 
@@ -35,10 +31,9 @@ endpoint_denial_status(char *const *envp)
  * send here.
  */
 static void
-endpoint_denial(const struct request *r, char *const *envp,
-                const struct sink *out)
+endpoint_denial(const struct request *r, const struct sink *out)
 {
-    int status = endpoint_denial_status(envp);
+    int status = endpoint_denial_status(r);
 
     if (status == 0) {
         log_msg(LOGL_ERROR, "AUTH_ENDPOINT denial: AUTH_STATUS must be 401 "
@@ -81,7 +76,7 @@ endpoint_metrics(const struct authz_ctx *ctx, const struct sink *out)
 
 bool
 endpoint_answer(const struct authz_ctx *ctx, const struct request *r,
-                char *const *envp, const struct sink *out)
+                const struct sink *out)
 {
     struct bytes ep = r->auth_endpoint;
 
@@ -94,7 +89,7 @@ endpoint_answer(const struct authz_ctx *ctx, const struct request *r,
      * show; the role check alone keeps lighttpd and Apache out.
      */
     if (util_bytes_ieq(ep, "denial") && r->role == ROLE_RESPONDER) {
-        endpoint_denial(r, envp, out);
+        endpoint_denial(r, out);
         return true;
     }
     if (!endpoint_own_location(r)) {

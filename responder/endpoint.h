@@ -25,16 +25,9 @@
 
 /*
  * When r names an AUTH_ENDPOINT, write its page to out and return true;
- * otherwise write nothing and return false (decide as usual). envp holds
- * the request's parameters ("NAME=value") for the endpoint's own ones.
+ * otherwise write nothing and return false (decide as usual).
  */
 bool endpoint_answer(const struct authz_ctx *ctx, const struct request *r,
-                     char *const *envp, const struct sink *out);
-
-/*
- * The status named by AUTH_STATUS in envp when it is 401 or 403; 0 when
- * it is missing or anything else (the first AUTH_STATUS counts).
- */
-int endpoint_denial_status(char *const *envp);
+                     const struct sink *out);
 
 #endif

@@ -371,7 +371,7 @@ loop_answer(const struct authz_ctx *ctx, struct verify_ctx *vctx,
     if (log_enabled(LOGL_DEBUG))
         loop_debug_params(envp);
     request_parse(&r, envp);
-    if (endpoint_answer(ctx, &r, envp, out))
+    if (endpoint_answer(ctx, &r, out))
         return;
     authz_decide(ctx, &r, vctx, &d);
     metrics_decision(d.status, d.reason);

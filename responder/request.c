@@ -24,6 +24,7 @@ static const struct request_field request_fields[] = {
     FIELD("AUTH_REALM", auth_realm, has_auth_realm),
     FIELD("AUTH_REQUIRE", auth_require, has_auth_require),
     FIELD("AUTH_ENDPOINT", auth_endpoint, has_auth_endpoint),
+    FIELD("AUTH_STATUS", auth_status, has_auth_status),
     FIELD("DOCUMENT_URI", document_uri, has_document_uri),
 };
 #undef FIELD

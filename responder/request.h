@@ -50,11 +50,15 @@ struct request {
     bool has_auth_profile;
     bool has_auth_realm;
     bool has_auth_require;
-    /* AUTH_ENDPOINT (admin-set): "metrics" or "health" instead of a
-     * decision; DOCUMENT_URI to check the location is not an auth one. */
+    /* AUTH_ENDPOINT (admin-set): "metrics", "health" or "denial" instead
+     * of a decision; AUTH_STATUS (admin-set, nginx's $status) the status
+     * of a denial page; DOCUMENT_URI to check the location is not an auth
+     * one. */
     struct bytes auth_endpoint;
+    struct bytes auth_status;
     struct bytes document_uri;
     bool has_auth_endpoint;
+    bool has_auth_status;
     bool has_document_uri;
     /* HTTP_X_FORWARDED_FOR, client-supplied: read only behind a trusted
      * proxy (see proxy.h); its last occurrence, at most its last

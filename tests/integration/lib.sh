@@ -438,6 +438,31 @@ nginx_snippet() {
 		/run/fcgi-authd/fcgi-authd.sock "$1"
 }
 
+# nginx_site_setup SOCK: the shipped snippet pointed at SOCK, and a test
+# certificate in $T/nginx, for nginx_site_conf.
+nginx_site_setup() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-subj /CN=localhost -days 2 -keyout "$T/nginx/key.pem" \
+		-out "$T/nginx/cert.pem" >"$T/openssl.log" 2>&1 ||
+		hard_error "openssl could not make a test certificate"
+	nginx_snippet "$1"
+}
+
+# nginx_site_conf: the shipped etc/nginx/site.conf as $T/nginx/site.conf,
+# on 127.0.0.1:$PORT with the test certificate, the snippet of
+# nginx_site_setup, $T/htdocs, and the application on 127.0.0.1:$UPORT.
+# Called inside a GENERATE function of start_nginx_http.
+nginx_site_conf() {
+	copy_conf "$top_srcdir/etc/nginx/site.conf" "$T/nginx/site.conf" \
+		"listen 443 ssl;" "listen 127.0.0.1:$PORT ssl;" \
+		"listen [::]:443 ssl;" "" \
+		"include snippets/fcgi-authd.conf;" "include $T/nginx/fcgi-authd.conf;" \
+		/etc/ssl/certs/www.example.org.pem "$T/nginx/cert.pem" \
+		/etc/ssl/private/www.example.org.key "$T/nginx/key.pem" \
+		/var/www/protected "$T/htdocs" \
+		127.0.0.1:8080 "127.0.0.1:$UPORT"
+}
+
 # start_nginx_http "VAR..." GENERATE: nginx in $T/nginx.  Each VAR gets a
 # free port; GENERATE (a shell function) prints what goes inside http { }
 # using them.  The rest (pid, logs $T/nginx-error.log and

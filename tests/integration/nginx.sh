@@ -21,22 +21,11 @@ SOCK=$DAEMON_SOCK
 
 echo "SECRET-STATIC index" >"$T/htdocs/index.html"
 echo "SECRET-STATIC sub page" >"$T/htdocs/sub/page.txt"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-subj /CN=localhost -days 2 -keyout "$N/key.pem" -out "$N/cert.pem" \
-	>"$T/openssl.log" 2>&1 || hard_error "openssl could not make a test certificate"
-
-nginx_snippet "$SOCK"
+nginx_site_setup "$SOCK"
 
 # nginx_http: what goes into http { } (start_nginx_http picks the ports).
 nginx_http() {
-	copy_conf "$top_srcdir/etc/nginx/site.conf" "$N/site.conf" \
-		"listen 443 ssl;" "listen 127.0.0.1:$PORT ssl;" \
-		"listen [::]:443 ssl;" "" \
-		"include snippets/fcgi-authd.conf;" "include $N/fcgi-authd.conf;" \
-		/etc/ssl/certs/www.example.org.pem "$N/cert.pem" \
-		/etc/ssl/private/www.example.org.key "$N/key.pem" \
-		/var/www/protected "$T/htdocs" \
-		127.0.0.1:8080 "127.0.0.1:$UPORT"
+	nginx_site_conf
 	cat <<EOF
     include $N/site.conf;
 

@@ -216,7 +216,11 @@ wait_for() {
 
 # log_count FILE ERE: how many lines of FILE match ERE (0 without FILE).
 log_count() {
-	grep -Ec -- "$2" "$1" 2>/dev/null || :
+	if [ -f "$1" ]; then
+		grep -Ec -- "$2" "$1" || :
+	else
+		echo 0
+	fi
 }
 
 # log_grew FILE ERE BEFORE: FILE has more than BEFORE lines matching ERE.
@@ -333,15 +337,43 @@ start_bg() {
 	bg_pid "$BG_PID"
 }
 
-# _wait_listen PID tcp HOST PORT: 0 once it listens, 1 when PID died
-# first, 2 when time ran out.
+# _holds_listener PID PORT: PID itself holds a socket listening on TCP
+# port PORT.  A connect alone cannot tell our server from whoever took the
+# port meanwhile.
+_holds_listener() {
+	perl -e '
+		my ($pid, $port) = @ARGV;
+		my %inode;
+		for my $table ("/proc/net/tcp", "/proc/net/tcp6") {
+			open(my $h, "<", $table) or next;
+			<$h>;
+			while (<$h>) {
+				my @c = split;
+				$inode{$c[9]} = 1
+				    if $c[3] eq "0A" && $c[1] =~ /:([0-9A-F]+)$/ && hex($1) == $port;
+			}
+		}
+		opendir(my $d, "/proc/$pid/fd") or exit 1;
+		for (readdir $d) {
+			my $l = readlink("/proc/$pid/fd/$_");
+			exit 0 if defined $l && $l =~ /^socket:\[(\d+)\]$/ && $inode{$1};
+		}
+		exit 1' "$1" "$2" 2>/dev/null
+}
+
+# _wait_listen PID unix PATH | tcp HOST PORT: 0 once it listens (on TCP:
+# PID's own socket), 1 when PID died first, 2 when time ran out.
 _wait_listen() {
 	_lib_lpid=$1
 	shift
 	_lib_n=0
 	while [ "$_lib_n" -lt $((WAIT_SECS * 10)) ]; do
 		_alive "$_lib_lpid" || return 1
-		_connects "$@" && return 0
+		if [ "$1" = tcp ]; then
+			_holds_listener "$_lib_lpid" "$3" && _connects "$@" && return 0
+		else
+			_connects "$@" && return 0
+		fi
 		sleep 0.1
 		_lib_n=$((_lib_n + 1))
 	done

@@ -559,6 +559,59 @@ $_lib_nlines
 EOF
 }
 
+# need_lighttpd: lighttpd and curl, and www-data able to enter $T.
+need_lighttpd() {
+	need_cmd lighttpd lighttpd
+	need_cmd curl curl
+	need_www_data_reach
+}
+
+# start_lighttpd SOCK: lighttpd in $T/lighttpd on a free 127.0.0.1 port
+# (LIGHTTPD_PORT) serving $T/htdocs (.cgi files run by /bin/sh), with the
+# shipped etc/lighttpd/fcgi-authd.conf pointed at the fcgi-authd socket
+# SOCK.  Logs: $T/lighttpd-error.log, $T/lighttpd-access.log (buffered:
+# read it once lighttpd has stopped), $T/lighttpd-stdout.log (where a port
+# already in use is reported).  Sets LIGHTTPD_PID.
+start_lighttpd() {
+	mkdir -p "$T/lighttpd" "$T/htdocs"
+	copy_conf "$top_srcdir/etc/lighttpd/fcgi-authd.conf" \
+		"$T/lighttpd/fcgi-authd.conf" /run/fcgi-authd/fcgi-authd.sock "$1"
+	start_server "$T/lighttpd-stdout.log" "$T/lighttpd-stdout.log" \
+		LIGHTTPD_PORT _lib_lighttpd_conf \
+		lighttpd -D -f "$T/lighttpd/lighttpd.conf"
+	LIGHTTPD_PID=$BG_PID
+}
+
+_lib_lighttpd_conf() {
+	_lib_ld=$T/lighttpd
+	_lib_lrun=
+	: >"$T/lighttpd-error.log"
+	: >"$T/lighttpd-access.log"
+	if is_root; then
+		# lighttpd drops to www-data before it opens its logs.
+		chown www-data:www-data "$T/lighttpd-error.log" "$T/lighttpd-access.log"
+		_lib_lrun='server.username = "www-data"
+server.groupname = "www-data"'
+	fi
+	cat >"$_lib_ld/lighttpd.conf" <<EOF
+server.document-root = "$T/htdocs"
+server.bind = "127.0.0.1"
+server.port = $LIGHTTPD_PORT
+server.pid-file = "$_lib_ld/lighttpd.pid"
+server.errorlog = "$T/lighttpd-error.log"
+$_lib_lrun
+server.modules = ( "mod_access", "mod_accesslog", "mod_cgi" )
+accesslog.filename = "$T/lighttpd-access.log"
+accesslog.format = "%h %u \"%r\" %>s"
+index-file.names = ( "index.html" )
+mimetype.assign = ( ".html" => "text/html", ".txt" => "text/plain" )
+cgi.assign = ( ".cgi" => "/bin/sh" )
+include "$_lib_ld/fcgi-authd.conf"
+EOF
+	lighttpd -tt -f "$_lib_ld/lighttpd.conf" >"$T/lighttpd-t.log" 2>&1 ||
+		fail_now "lighttpd -tt rejects the configuration: $(cat "$T/lighttpd-t.log")"
+}
+
 # ---------------------------------------------------------------- FastCGI --
 
 # fcgi [OPTIONS] ADDRESS NAME=VALUE...: run the test client, print the

@@ -4,62 +4,20 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/fixtures.sh"
 
-need_cmd lighttpd lighttpd
-need_cmd curl curl
+need_lighttpd
 make_fixtures "$T"
-need_www_data_reach
 
 REALM="fcgi-authd lighttpd test"
-SOCK=$T/authd.sock
-PORT=$(free_port)
-L=$T/lighttpd
-mkdir -p "$L" "$T/htdocs/protected/cgi" "$T/htdocs/public"
+start_daemon --user-file "$T/users.htpasswd" --realm "$REALM"
 
-if is_root; then
-	# lighttpd drops to www-data before it opens its logs.
-	RUN_AS='server.username = "www-data"
-server.groupname = "www-data"'
-	set -- --socket-group www-data --socket-mode 0660
-else
-	RUN_AS=""
-	set --
-fi
-start_authd "unix:$SOCK" --user-file "$T/users.htpasswd" --realm "$REALM" "$@"
-
+mkdir -p "$T/htdocs/protected/cgi" "$T/htdocs/public"
 echo "SECRET-STATIC protected index" >"$T/htdocs/protected/index.html"
 echo "public page" >"$T/htdocs/public/index.html"
 cp "$top_srcdir/tests/integration/backend/whoami.cgi" "$T/htdocs/protected/cgi/"
 chmod 0755 "$T/htdocs/protected/cgi/whoami.cgi"
+start_lighttpd "$DAEMON_SOCK"
 
-copy_conf "$top_srcdir/etc/lighttpd/fcgi-authd.conf" "$L/fcgi-authd.conf" \
-	/run/fcgi-authd/fcgi-authd.sock "$SOCK"
-
-for f in lighttpd-error.log lighttpd-access.log; do
-	: >"$T/$f"
-	if is_root; then chown www-data:www-data "$T/$f"; fi
-done
-cat >"$L/lighttpd.conf" <<EOF
-server.document-root = "$T/htdocs"
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.pid-file = "$L/lighttpd.pid"
-server.errorlog = "$T/lighttpd-error.log"
-$RUN_AS
-server.modules = ( "mod_access", "mod_accesslog", "mod_cgi" )
-accesslog.filename = "$T/lighttpd-access.log"
-accesslog.format = "%h %u \"%r\" %>s"
-index-file.names = ( "index.html" )
-mimetype.assign = ( ".html" => "text/html", ".txt" => "text/plain" )
-cgi.assign = ( ".cgi" => "/bin/sh" )
-include "$L/fcgi-authd.conf"
-EOF
-lighttpd -tt -f "$L/lighttpd.conf" >"$T/lighttpd-t.log" 2>&1 ||
-	fail_now "lighttpd -tt rejects the configuration: $(cat "$T/lighttpd-t.log")"
-start_bg "$T/lighttpd-stdout.log" lighttpd -D -f "$L/lighttpd.conf"
-LIGHTTPD_PID=$BG_PID
-wait_ready "$LIGHTTPD_PID" "$T/lighttpd-error.log" tcp 127.0.0.1 "$PORT"
-
-BASE=http://127.0.0.1:$PORT
+BASE=http://127.0.0.1:$LIGHTTPD_PORT
 P=/protected
 
 get() {
@@ -127,7 +85,7 @@ challenged "doubled slash" //protected/index.html
 challenged "dot-dot from a public folder" /public/../protected/index.html --path-as-is
 
 # fcgi-authd gone: lighttpd must fail closed.
-stop_pid "$AUTHD_PID"
+stop_pid "$DAEMON_PID"
 code=$(get $P/ -u alice:alice-secret)
 expect_match "fcgi-authd stopped: 5xx" '^5[0-9][0-9]$' "$code"
 expect_no_match "fcgi-authd stopped: no content" 'SECRET' "$(cat "$T/body")"

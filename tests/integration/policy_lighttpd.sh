@@ -6,19 +6,14 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/fixtures.sh"
 
-need_cmd lighttpd lighttpd
-need_cmd curl curl
+need_lighttpd
 make_fixtures "$T"
 make_policy_fixtures "$T"
-need_www_data_reach
 
 REALM="fcgi-authd policy lighttpd test"
-SOCK=$T/authd.sock
-PORT=$(free_port)
-L=$T/lighttpd
 P=/protected
 D=$T/htdocs$P
-mkdir -p "$L" "$D/cgi" "$D/admin" "$D/staff" "$D/carol" "$T/htdocs/public"
+mkdir -p "$D/cgi" "$D/admin" "$D/staff" "$D/carol" "$T/htdocs/public"
 
 cat >"$T/authd.conf" <<EOF
 user_file = $T/users.htpasswd
@@ -33,15 +28,7 @@ require = group admins
 require = user carol
 EOF
 
-if is_root; then
-	RUN_AS='server.username = "www-data"
-server.groupname = "www-data"'
-	set -- --socket-group www-data --socket-mode 0660
-else
-	RUN_AS=""
-	set --
-fi
-start_authd "unix:$SOCK" -c "$T/authd.conf" "$@"
+start_daemon -c "$T/authd.conf"
 
 echo "SECRET-STATIC protected index" >"$D/index.html"
 echo "SECRET-ADMIN page" >"$D/admin/index.html"
@@ -51,35 +38,9 @@ echo "public page" >"$T/htdocs/public/index.html"
 cp "$top_srcdir/tests/integration/backend/whoami.cgi" "$D/cgi/"
 chmod 0755 "$D/cgi/whoami.cgi"
 
-copy_conf "$top_srcdir/etc/lighttpd/fcgi-authd.conf" "$L/fcgi-authd.conf" \
-	/run/fcgi-authd/fcgi-authd.sock "$SOCK"
+start_lighttpd "$DAEMON_SOCK"
 
-for f in lighttpd-error.log lighttpd-access.log; do
-	: >"$T/$f"
-	if is_root; then chown www-data:www-data "$T/$f"; fi
-done
-cat >"$L/lighttpd.conf" <<EOF
-server.document-root = "$T/htdocs"
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.pid-file = "$L/lighttpd.pid"
-server.errorlog = "$T/lighttpd-error.log"
-$RUN_AS
-server.modules = ( "mod_access", "mod_accesslog", "mod_cgi" )
-accesslog.filename = "$T/lighttpd-access.log"
-accesslog.format = "%h %u \"%r\" %>s"
-index-file.names = ( "index.html" )
-mimetype.assign = ( ".html" => "text/html", ".txt" => "text/plain" )
-cgi.assign = ( ".cgi" => "/bin/sh" )
-include "$L/fcgi-authd.conf"
-EOF
-lighttpd -tt -f "$L/lighttpd.conf" >"$T/lighttpd-t.log" 2>&1 ||
-	fail_now "lighttpd -tt rejects the configuration: $(cat "$T/lighttpd-t.log")"
-start_bg "$T/lighttpd-stdout.log" lighttpd -D -f "$L/lighttpd.conf"
-LIGHTTPD_PID=$BG_PID
-wait_ready "$LIGHTTPD_PID" "$T/lighttpd-error.log" tcp 127.0.0.1 "$PORT"
-
-BASE=http://127.0.0.1:$PORT
+BASE=http://127.0.0.1:$LIGHTTPD_PORT
 LEAK=SECRET
 
 get() {
@@ -197,7 +158,7 @@ passes "CGI: pete (no group) claiming admins" $CGI '^REMOTE_GROUPS=\[unset\]$' \
 challenged "CGI: no credentials" "$REALM" $CGI
 
 # fcgi-authd gone: the profile locations fail closed as well.
-stop_pid "$AUTHD_PID"
+stop_pid "$DAEMON_PID"
 code=$(get $P/admin/ -u alice:alice-secret)
 expect_match "fcgi-authd stopped: $P/admin/: 5xx" '^5[0-9][0-9]$' "$code"
 expect_no_match "fcgi-authd stopped: $P/admin/: no content" "$LEAK" "$(cat "$T/body")"

@@ -9,32 +9,25 @@
 enum basic_result
 basic_parse(const char *hdr, size_t n, struct basic_cred *cred)
 {
-    static const char scheme[] = "Basic";
-    const size_t slen = sizeof scheme - 1;
-    size_t i, end, dlen;
+    struct bytes tok;
+    size_t dlen;
     const char *colon;
 
     cred->user = BYTES_NULL;
     cred->password = BYTES_NULL;
 
-    /* RFC 9110 11.1: the scheme is case-insensitive; length first. */
-    if (n < slen || !util_bytes_ieq((struct bytes){hdr, slen}, scheme))
+    switch (request_scheme((struct bytes){hdr, n}, "Basic", &tok)) {
+    case SCHEME_OTHER:
         return BASIC_OTHER;
-    if (n == slen)
+    case SCHEME_MALFORMED:
         goto malformed;
-    /* "Basicx" is another scheme; "Basic" must be followed by a space. */
-    if (hdr[slen] == '\t')
-        goto malformed;
-    if (hdr[slen] != ' ')
-        return BASIC_OTHER;
-    for (i = slen; i < n && hdr[i] == ' '; i++)
-        ;
-    for (end = n; end > i && hdr[end - 1] == ' '; end--)
-        ;
-    if (end == i || end - i > BASIC_TOKEN_MAX)
+    case SCHEME_OK:
+        break;
+    }
+    if (tok.n > BASIC_TOKEN_MAX)
         goto malformed;
 
-    if (b64_decode(hdr + i, end - i, (unsigned char *)cred->buf,
+    if (b64_decode(tok.p, tok.n, (unsigned char *)cred->buf,
                    sizeof cred->buf, &dlen) < 0)
         goto malformed;
     /* RFC 7617 2: the user-id cannot contain ':'; split at the first one. */

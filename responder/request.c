@@ -171,3 +171,26 @@ request_role_name(enum request_role role)
     }
     return "OTHER";
 }
+
+enum request_scheme
+request_scheme(struct bytes hdr, const char *scheme, struct bytes *cred)
+{
+    size_t slen = strlen(scheme), i, end;
+
+    *cred = BYTES_NULL;
+    /* RFC 9110 11.1: the scheme is case-insensitive; length first. */
+    if (hdr.n < slen || !util_bytes_ieq((struct bytes){hdr.p, slen}, scheme))
+        return SCHEME_OTHER;
+    if (hdr.n == slen || hdr.p[slen] == '\t')
+        return SCHEME_MALFORMED;
+    if (hdr.p[slen] != ' ')
+        return SCHEME_OTHER;
+    for (i = slen; i < hdr.n && hdr.p[i] == ' '; i++)
+        ;
+    for (end = hdr.n; end > i && hdr.p[end - 1] == ' '; end--)
+        ;
+    if (end == i)
+        return SCHEME_MALFORMED;
+    *cred = (struct bytes){hdr.p + i, end - i};
+    return SCHEME_OK;
+}

@@ -78,6 +78,22 @@ struct request {
  */
 void request_parse(struct request *r, char *const *envp);
 
+enum request_scheme {
+    SCHEME_OTHER,     /* another scheme, or no Authorization */
+    SCHEME_MALFORMED, /* this scheme, but no credential after it */
+    SCHEME_OK,        /* *cred is the credential, spaces trimmed */
+};
+
+/*
+ * Split an Authorization value hdr for scheme (RFC 9110 11.4): the scheme
+ * compared case-insensitively, then one or more spaces, then the
+ * credential, then optional trailing spaces. "Schemex" is another scheme;
+ * the scheme alone, or followed by a tab, is malformed. *cred points into
+ * hdr and is not empty on SCHEME_OK.
+ */
+enum request_scheme request_scheme(struct bytes hdr, const char *scheme,
+                                   struct bytes *cred);
+
 /* "RESPONDER", "AUTHORIZER", "CGI", "OTHER". */
 const char *request_role_name(enum request_role role);
 

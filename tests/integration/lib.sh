@@ -381,7 +381,8 @@ _wait_listen() {
 }
 
 # start_server LOG ERRLOG "VAR..." GENERATE CMD ARGS...: a server on free
-# ports.  Each VAR gets a free_port, GENERATE (a shell function) writes the
+# ports.  Each VAR gets a free_port, GENERATE (a shell function, called
+# with CMD ARGS... so that it can check what it wrote) writes the
 # configuration from them, CMD runs under start_bg (output to LOG, sets
 # BG_PID) and every port must then listen.  free_port only checks that a
 # port was free a moment ago, so when the server exits saying the address
@@ -401,7 +402,7 @@ start_server() {
 			eval "$_lib_sv=\$_lib_sp"
 		done
 		_lib_sbusy=$(log_count "$_lib_serr" 'in use')
-		"$_lib_sgen"
+		"$_lib_sgen" "$@"
 		start_bg "$_lib_slog" "$@"
 		_lib_src=0
 		for _lib_sv in $_lib_svars; do
@@ -610,6 +611,95 @@ include "$_lib_ld/fcgi-authd.conf"
 EOF
 	lighttpd -tt -f "$_lib_ld/lighttpd.conf" >"$T/lighttpd-t.log" 2>&1 ||
 		fail_now "lighttpd -tt rejects the configuration: $(cat "$T/lighttpd-t.log")"
+}
+
+# The modules every start_apache loads (mod_NAME.so); need_apache adds more.
+_lib_amods="mpm_prefork authz_core authz_user authn_core auth_basic authnz_fcgi
+alias cgi dir"
+_lib_amoddir=/usr/lib/apache2/modules
+
+# need_apache [MODULE...]: apache2, curl, the modules start_apache loads
+# and MODULE... (loaded too), and www-data able to enter $T.
+need_apache() {
+	need_cmd apache2 apache2
+	need_cmd curl curl
+	_lib_amods="$_lib_amods $*"
+	for _lib_am in $_lib_amods; do
+		[ -r "$_lib_amoddir/mod_$_lib_am.so" ] ||
+			hard_error "$_lib_amoddir/mod_$_lib_am.so not found: apt-get install apache2"
+	done
+	need_www_data_reach
+}
+
+# apache_snippet ADDR REALM [FROM TO]...: the shipped
+# etc/apache/fcgi-authd.conf as $T/apache/fcgi-authd.conf, asking
+# fcgi-authd on ADDR (HOST:PORT) for the realm REALM, each FROM replaced by
+# TO; every start_apache includes it.
+apache_snippet() {
+	mkdir -p "$T/apache"
+	_lib_aaddr=$1
+	_lib_arealm=$2
+	shift 2
+	copy_conf "$top_srcdir/etc/apache/fcgi-authd.conf" "$T/apache/fcgi-authd.conf" \
+		127.0.0.1:9000 "$_lib_aaddr" \
+		'AuthName "Restricted"' "AuthName \"$_lib_arealm\"" "$@"
+}
+
+# start_apache NAME VAR [-D DEFINE]...: an Apache of its own (prefork,
+# www-data workers as root) in $T/apache/NAME on a free 127.0.0.1 port
+# (VAR), serving $T/htdocs with the CGIs of $T/cgi at /protected/cgi/ and
+# the snippet of apache_snippet, which the DEFINEs wire (-D
+# FCGI_AUTHD_CHECK_AUTHN, ...).  Logs: $T/apache-NAME-error.log,
+# $T/apache-NAME-access.log, $T/apache-NAME-stdout.log (where a port
+# already in use is reported).  Sets APACHE_PID.
+start_apache() {
+	_lib_aname=$1
+	_lib_avar=$2
+	shift 2
+	mkdir -p "$T/apache/$_lib_aname/run" "$T/htdocs" "$T/cgi"
+	start_server "$T/apache-$_lib_aname-stdout.log" \
+		"$T/apache-$_lib_aname-stdout.log" "$_lib_avar" _lib_apache_conf \
+		apache2 -f "$T/apache/$_lib_aname/httpd.conf" -DFOREGROUND "$@"
+	APACHE_PID=$BG_PID
+}
+
+# _lib_apache_conf APACHE2 ARGS...: httpd.conf for start_apache, checked
+# with APACHE2 ARGS... -t.
+_lib_apache_conf() {
+	_lib_ad=$T/apache/$_lib_aname
+	eval "_lib_aport=\$$_lib_avar"
+	# shellcheck disable=SC2154 # _lib_aport: set by the eval
+	{
+		cat <<EOF
+ServerRoot "$_lib_ad"
+ServerName localhost
+Listen 127.0.0.1:$_lib_aport
+PidFile "$_lib_ad/run/httpd.pid"
+DefaultRuntimeDir "$_lib_ad/run"
+Mutex file:$_lib_ad/run default
+ErrorLog "$T/apache-$_lib_aname-error.log"
+LogLevel info
+CustomLog "$T/apache-$_lib_aname-access.log" "%h %u \"%r\" %>s"
+EOF
+		if is_root; then
+			printf 'User www-data\nGroup www-data\n'
+		fi
+		for _lib_am in $_lib_amods; do
+			echo "LoadModule ${_lib_am}_module $_lib_amoddir/mod_$_lib_am.so"
+		done
+		cat <<EOF
+StartServers 2
+MinSpareServers 1
+MaxSpareServers 4
+MaxRequestWorkers 16
+DocumentRoot "$T/htdocs"
+DirectoryIndex index.html
+ScriptAlias /protected/cgi/ "$T/cgi/"
+Include "$T/apache/fcgi-authd.conf"
+EOF
+	} >"$_lib_ad/httpd.conf"
+	"$@" -t >"$T/apache-$_lib_aname-t.log" 2>&1 ||
+		fail_now "apache2 -t rejects $_lib_aname: $(cat "$T/apache-$_lib_aname-t.log")"
 }
 
 # ---------------------------------------------------------------- FastCGI --

@@ -10,17 +10,9 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/fixtures.sh"
 
-need_cmd apache2 apache2
-need_cmd curl curl
-MODULES=/usr/lib/apache2/modules
-for m in mpm_prefork authz_core authz_user authn_core authn_file auth_basic \
-	authnz_fcgi alias cgi dir setenvif; do
-	[ -r "$MODULES/mod_$m.so" ] ||
-		hard_error "$MODULES/mod_$m.so not found: apt-get install apache2"
-done
+need_apache authn_file setenvif
 make_fixtures "$T"
 make_policy_fixtures "$T"
-need_www_data_reach
 
 REALM="fcgi-authd policy apache test"
 P=/protected
@@ -51,71 +43,12 @@ echo "public page" >"$T/htdocs/public/index.html"
 cp "$top_srcdir/tests/integration/backend/whoami.cgi" "$T/cgi/"
 chmod 0755 "$T/cgi/whoami.cgi"
 
-if is_root; then
-	RUN_AS="User www-data
-Group www-data"
-else
-	RUN_AS=""
-fi
-
-# start_apache NAME PORT [-D DEFINE]: an Apache of our own in $T/NAME with
-# the shipped snippet.
-start_apache() {
-	_name=$1
-	_port=$2
-	shift 2
-	_a=$T/$_name
-	mkdir -p "$_a/run"
-	copy_conf "$top_srcdir/etc/apache/fcgi-authd.conf" "$_a/fcgi-authd.conf" \
-		127.0.0.1:9000 "127.0.0.1:$APORT" \
-		'AuthName "Restricted"' "AuthName \"$REALM\"" \
-		/etc/fcgi-authd/htpasswd "$T/users.htpasswd"
-	cat >"$_a/httpd.conf" <<EOF
-ServerRoot "$_a"
-ServerName localhost
-Listen 127.0.0.1:$_port
-PidFile "$_a/run/httpd.pid"
-DefaultRuntimeDir "$_a/run"
-Mutex file:$_a/run default
-ErrorLog "$T/apache-$_name-error.log"
-LogLevel info
-CustomLog "$T/apache-$_name-access.log" "%h %u \"%r\" %>s"
-$RUN_AS
-LoadModule mpm_prefork_module $MODULES/mod_mpm_prefork.so
-LoadModule authz_core_module $MODULES/mod_authz_core.so
-LoadModule authz_user_module $MODULES/mod_authz_user.so
-LoadModule authn_core_module $MODULES/mod_authn_core.so
-LoadModule authn_file_module $MODULES/mod_authn_file.so
-LoadModule auth_basic_module $MODULES/mod_auth_basic.so
-LoadModule authnz_fcgi_module $MODULES/mod_authnz_fcgi.so
-LoadModule alias_module $MODULES/mod_alias.so
-LoadModule cgi_module $MODULES/mod_cgi.so
-LoadModule dir_module $MODULES/mod_dir.so
-LoadModule setenvif_module $MODULES/mod_setenvif.so
-StartServers 2
-MinSpareServers 1
-MaxSpareServers 4
-MaxRequestWorkers 16
-DocumentRoot "$T/htdocs"
-DirectoryIndex index.html
-ScriptAlias $P/cgi/ "$T/cgi/"
-Include "$_a/fcgi-authd.conf"
-EOF
-	apache2 -t -f "$_a/httpd.conf" "$@" >"$T/apache-$_name-t.log" 2>&1 ||
-		fail_now "apache2 -t rejects $_name: $(cat "$T/apache-$_name-t.log")"
-	start_bg "$T/apache-$_name-stdout.log" apache2 -f "$_a/httpd.conf" \
-		-DFOREGROUND "$@"
-	wait_ready "$BG_PID" "$T/apache-$_name-error.log" tcp 127.0.0.1 "$_port"
-}
-
-PROVIDER_PORT=$(free_port)
-CHECK_PORT=$(free_port)
-AUTHNZ_PORT=$(free_port)
-RULES_PORT=$(free_port)
-start_apache provider "$PROVIDER_PORT"
-start_apache check_authn "$CHECK_PORT" -D FCGI_AUTHD_CHECK_AUTHN
-start_apache authnz "$AUTHNZ_PORT" -D FCGI_AUTHD_AUTHNZ
-start_apache rules "$RULES_PORT" -D FCGI_AUTHD_RULES
+apache_snippet "127.0.0.1:$APORT" "$REALM" \
+	/etc/fcgi-authd/htpasswd "$T/users.htpasswd"
+start_apache provider PROVIDER_PORT
+start_apache check_authn CHECK_PORT -D FCGI_AUTHD_CHECK_AUTHN
+start_apache authnz AUTHNZ_PORT -D FCGI_AUTHD_AUTHNZ
+start_apache rules RULES_PORT -D FCGI_AUTHD_RULES
 
 LEAK=SECRET
 

@@ -5,22 +5,14 @@
 # Run with `make soak` (SOAK_SECS=N make soak for another length).
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/fixtures.sh"
-need_cmd nginx nginx-light
-need_cmd curl curl
+need_nginx
 make_fixtures "$T"
-need_www_data_reach
 SECS=${SOAK_SECS:-60}
 
-SOCK=$T/authd.sock
 mkdir -p "$T/htdocs"
 echo "page" >"$T/htdocs/index.html"
-if is_root; then
-	set -- --socket-group www-data --socket-mode 0660
-else
-	set --
-fi
-start_authd "unix:$SOCK" --user-file "$T/users.htpasswd" --log-level warning "$@"
-start_nginx "$SOCK"
+start_daemon --user-file "$T/users.htpasswd" --log-level warning
+start_nginx "$DAEMON_SOCK"
 PORT=$NGINX_PORT
 
 # client ID SECONDS: a fixed rotation, one answer code per line.

@@ -7,15 +7,12 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/fixtures.sh"
 
-need_cmd nginx nginx-light
-need_cmd curl curl
+need_nginx
 need_cmd openssl openssl
 make_fixtures "$T"
-need_www_data_reach
 SECS=${FAULT_SECS:-8}
 
 U=$T/users.htpasswd
-SOCK=$T/authd.sock
 mkdir -p "$T/htdocs"
 echo "page" >"$T/htdocs/index.html"
 
@@ -33,13 +30,12 @@ chmod 0644 "$U"
 
 if is_root; then
 	# Not root: an unreadable file must really be unreadable to it.
-	set -- --socket-group www-data --socket-mode 0660 --user www-data
+	set -- --user www-data
 else
 	set --
 fi
-start_authd "unix:$SOCK" --user-file "$U" --cache-ttl 300 --log-level warning "$@"
-
-start_nginx "$SOCK"
+start_daemon --user-file "$U" --cache-ttl 300 --log-level warning "$@"
+start_nginx "$DAEMON_SOCK"
 PORT=$NGINX_PORT
 
 now_ms() { date +%s%3N; }
@@ -172,7 +168,7 @@ else
 fi
 
 # --- 3. SIGTERM under load ---------------------------------------------------
-A=unix:$SOCK
+A=unix:$DAEMON_SOCK
 i=0
 kids=
 while [ $i -lt 12 ]; do

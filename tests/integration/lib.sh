@@ -456,6 +456,15 @@ copy_conf() {
 	mv "$_lib_dst.tmp" "$_lib_dst"
 }
 
+# need_nginx: nginx with auth_request, curl, and www-data able to enter $T.
+need_nginx() {
+	need_cmd nginx nginx-light
+	need_cmd curl curl
+	nginx -V 2>&1 | grep -q -- '--with-http_auth_request_module' ||
+		hard_error "nginx was built without auth_request: apt-get install nginx-light"
+	need_www_data_reach
+}
+
 # nginx_worker_user: "user www-data www-data;" as root (workers then run
 # as in production), else nothing.
 nginx_worker_user() {

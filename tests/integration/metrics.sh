@@ -4,22 +4,15 @@
 # prefers, and the admin's own pages.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/fixtures.sh"
-need_cmd nginx nginx-light
-need_cmd curl curl
+need_nginx
 make_fixtures "$T"
-need_www_data_reach
 
-SOCK=$T/authd.sock
 mkdir -p "$T/htdocs/misrouted" "$T/pages"
 echo "SECRET" >"$T/htdocs/misrouted/index.html"
 echo "page" >"$T/htdocs/index.html"
 printf '<p>Our own 403 page</p>\n' >"$T/pages/403.html"
-if is_root; then
-	set -- --socket-group www-data --socket-mode 0660
-else
-	set --
-fi
-start_authd "unix:$SOCK" --user-file "$T/users.htpasswd" --pages-dir "$T/pages" "$@"
+start_daemon --user-file "$T/users.htpasswd" --pages-dir "$T/pages"
+SOCK=$DAEMON_SOCK
 start_nginx "$SOCK" "$(cat <<EOF
         # For Prometheus only: no password, loopback only.
         location = /fcgi-authd/metrics {

@@ -5,13 +5,9 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/fixtures.sh"
 
-need_cmd nginx nginx-light
-need_cmd curl curl
+need_nginx
 need_cmd openssl openssl
-nginx -V 2>&1 | grep -q -- '--with-http_auth_request_module' ||
-	hard_error "nginx was built without auth_request: apt-get install nginx-light"
 make_fixtures "$T"
-need_www_data_reach
 
 REALM="fcgi-authd nginx test"
 N=$T/nginx

@@ -6,15 +6,13 @@
 # tool wrote, before and after the tool changes it.
 . "$top_srcdir/tests/integration/lib.sh"
 
-need_cmd nginx nginx-light
-need_cmd curl curl
+need_nginx
 need_cmd htpasswd apache2-utils
 need_cmd mkpasswd whois
 need_cmd openssl openssl
 need_cmd script bsdutils
 need_cmd flock util-linux
 need_cmd setpriv util-linux
-need_www_data_reach
 
 PW=${FCGI_AUTHD_PASSWD:-$top_builddir/fcgi-authd-passwd}
 [ -x "$PW" ] || hard_error "$PW not built (make fcgi-authd-passwd)"

@@ -6,24 +6,16 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/fixtures.sh"
 
-need_cmd nginx nginx-light
-need_cmd curl curl
+need_nginx
 need_cmd openssl openssl
 make_fixtures "$T"
-need_www_data_reach
 
 U=$T/users.htpasswd
-SOCK=$T/authd.sock
 mkdir -p "$T/htdocs"
 echo "SECRET page" >"$T/htdocs/index.html"
 
-if is_root; then
-	set -- --socket-group www-data --socket-mode 0660
-else
-	set --
-fi
-start_authd "unix:$SOCK" --user-file "$U" --cache-ttl 300 "$@"
-start_nginx "$SOCK"
+start_daemon --user-file "$U" --cache-ttl 300
+start_nginx "$DAEMON_SOCK"
 PORT=$NGINX_PORT
 
 get() {

@@ -4,14 +4,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "authz.h"
+#include "authz_int.h"
 #include "basic.h"
+#include "bearer.h"
 #include "log.h"
 #include "metrics.h"
 #include "path.h"
 #include "policy.h"
 
-static void
+void
 authz_deny(struct decision *d, int status, enum authz_reason reason)
 {
     d->status = status;
@@ -28,21 +29,13 @@ authz_malformed(struct decision *d)
     authz_deny(d, d->role == ROLE_RESPONDER ? 401 : 400, REASON_MALFORMED);
 }
 
-/* Keep the claimed user for the log; it is no identity until verified. */
-static void
+void
 authz_claim(struct decision *d, struct bytes user)
 {
     d->user_len = user.n < sizeof d->user - 1 ? user.n : sizeof d->user - 1;
     memcpy(d->user, user.p, d->user_len);
     d->user[d->user_len] = '\0';
 }
-
-/* What one request is judged by, chosen from the snapshot and params. */
-struct authz_scope {
-    const struct snap_profile *profile;
-    struct rule extra; /* AUTH_REQUIRE */
-    bool has_extra;
-};
 
 /* Append a group name to d->groups ("a,b"); whole names only. */
 static void
@@ -69,19 +62,29 @@ authz_add_group(void *ctx, const char *name, size_t n)
  * d->user) and every rule passed.
  */
 static void
-authz_allow(struct decision *d, const struct snap_profile *p)
+authz_allow(struct decision *d, const struct snap_profile *p,
+            struct bytes listed)
 {
     d->status = 200;
     d->reason = REASON_OK;
+    d->bearer_error = NULL;
+    d->bearer_description = NULL;
     d->groups_len = 0;
     d->groups[0] = '\0';
     htgroup_each_group(p->groups, d->user, d->user_len, authz_add_group, d);
+    for (size_t i = 0, end; i < listed.n; i = end + 1) {
+        const char *comma = memchr(listed.p + i, ',', listed.n - i);
+
+        end = comma ? (size_t)(comma - listed.p) : listed.n;
+        if (end > i)
+            authz_add_group(d, listed.p + i, end - i);
+    }
 }
 
 /* Every [path] rule covering the request must pass (all when unclear). */
 static bool
 authz_paths_allow(const struct snapshot *snap, const struct request *r,
-                  struct bytes user, const struct htgroup *groups)
+                  struct bytes user, const struct rule_groups *groups)
 {
     char norm[PATH_NORM_MAX + 1];
     size_t n = 0;
@@ -97,26 +100,42 @@ authz_paths_allow(const struct snapshot *snap, const struct request *r,
 
         if (clear && !path_under(norm, n, sp->prefix, sp->len))
             continue;
-        if (!rule_allows(&sp->require, user, groups))
+        if (!rule_allows_in(&sp->require, user, groups))
             return false;
     }
     return true;
 }
 
-/* The user in d is authenticated: apply the rules; fills d. */
-static void
+void
 authz_policy(const struct authz_ctx *ctx, const struct authz_scope *sc,
-             const struct request *r, struct decision *d)
+             const struct request *r, struct bytes listed, struct decision *d)
 {
     const struct snap_profile *p = sc->profile;
     struct bytes user = {d->user, d->user_len};
+    struct rule_groups g = {p->groups, listed};
 
-    if (rule_allows(&p->require, user, p->groups) &&
-        (!sc->has_extra || rule_allows(&sc->extra, user, p->groups)) &&
-        authz_paths_allow(ctx->snap, r, user, p->groups))
-        authz_allow(d, p);
-    else
-        authz_deny(d, 403, REASON_FORBIDDEN);
+    if (rule_allows_in(&p->require, user, &g) &&
+        (!sc->has_extra || rule_allows_in(&sc->extra, user, &g)) &&
+        authz_paths_allow(ctx->snap, r, user, &g)) {
+        authz_allow(d, p, listed);
+        return;
+    }
+    authz_deny(d, 403, REASON_FORBIDDEN);
+    /* RFC 6750 3.1: a token that is good but not enough. */
+    if (d->scheme == AUTH_SCHEME_BEARER) {
+        d->bearer_error = "insufficient_scope";
+        d->bearer_description = "not allowed here";
+    }
+}
+
+void
+authz_bad_token(struct decision *d, enum authz_reason reason, const char *why,
+                const char *description)
+{
+    authz_deny(d, 401, reason);
+    d->why = why;
+    d->bearer_error = "invalid_token";
+    d->bearer_description = description;
 }
 
 /*
@@ -178,7 +197,7 @@ authz_verify(const struct authz_ctx *ctx, const struct authz_scope *sc,
         if (cache_lookup(ctx->cache, &key, ctx->snap->generation,
                          cache_now())) {
             d->cached = true;
-            authz_policy(ctx, sc, r, d);
+            authz_policy(ctx, sc, r, BYTES_NULL, d);
             goto done;
         }
     }
@@ -189,7 +208,7 @@ authz_verify(const struct authz_ctx *ctx, const struct authz_scope *sc,
         authz_busy(d);
         goto done;
     case GATE_JOINED_OK:
-        authz_policy(ctx, sc, r, d);
+        authz_policy(ctx, sc, r, BYTES_NULL, d);
         goto done;
     case GATE_JOINED_FAIL:
         authz_deny(d, 401, REASON_BAD_PASSWORD);
@@ -208,7 +227,7 @@ authz_verify(const struct authz_ctx *ctx, const struct authz_scope *sc,
         gate_leave(ctx->gate, keyed ? &key : NULL, vr == VERIFY_OK);
     switch (vr) {
     case VERIFY_OK:
-        authz_policy(ctx, sc, r, d);
+        authz_policy(ctx, sc, r, BYTES_NULL, d);
         break;
     case VERIFY_MISMATCH:
         authz_deny(d, 401, REASON_BAD_PASSWORD);
@@ -337,10 +356,12 @@ authz_scope(const struct authz_ctx *ctx, const struct request *r,
         log_msg(LOGL_ERROR, "AUTH_REQUIRE: %s", err);
         goto misconfigured;
     }
-    if (sc->profile->users == NULL) {
+    d->offer_basic = sc->profile->users != NULL;
+    d->offer_bearer = sc->profile->tokens != NULL || sc->profile->jwks != NULL;
+    if (!d->offer_basic && !d->offer_bearer) {
         log_msg(LOGL_ERROR,
-                "profile '%s' has no user file (set user_file, "
-                "or pass AUTH_PROFILE)",
+                "profile '%s' has nothing to check credentials against (set "
+                "user_file, token_file or jwks_file, or pass AUTH_PROFILE)",
                 sc->profile->name);
         goto misconfigured;
     }
@@ -391,14 +412,125 @@ authz_apache_authz(const struct authz_ctx *ctx, const struct authz_scope *sc,
         authz_deny(d, 403, REASON_EXPIRED);
         return;
     }
-    authz_policy(ctx, sc, r, d);
+    authz_policy(ctx, sc, r, BYTES_NULL, d);
+}
+
+/*
+ * A credential that does not parse: 400 (401 for nginx), counted against
+ * the address like a wrong password, and refused unseen once it is banned.
+ */
+static void
+authz_unparsed(const struct authz_ctx *ctx, struct decision *d)
+{
+    unsigned retry = 0;
+
+    if (throttle_check(ctx->throttle, authz_regulated(d), BYTES_NULL,
+                       BYTES_NULL, cache_now(), &retry) != THROTTLE_PASS) {
+        authz_throttled(d, retry);
+        return;
+    }
+    authz_malformed(d);
+    throttle_fail(ctx->throttle, authz_regulated(d), BYTES_NULL, BYTES_NULL,
+                  cache_now());
+}
+
+/* The Basic claim of r, if the profile takes Basic; false: none. */
+static bool
+authz_basic(const struct authz_ctx *ctx, const struct authz_scope *sc,
+            const struct request *r, struct verify_ctx *vctx,
+            struct decision *d)
+{
+    struct basic_cred cred;
+    enum basic_result br;
+
+    if (!d->offer_basic)
+        return false;
+    br = basic_from_request(r, &cred);
+    if (br != BASIC_OTHER)
+        d->scheme = AUTH_SCHEME_BASIC;
+    if (br == BASIC_MALFORMED)
+        authz_unparsed(ctx, d);
+    else if (br == BASIC_OK) {
+        authz_claim(d, cred.user);
+        authz_check(ctx, sc, r, vctx, &cred, d);
+    }
+    basic_cred_wipe(&cred);
+    return br != BASIC_OTHER;
+}
+
+/* The Bearer sources, in the order they are asked whether a token is
+ * theirs: the registration of a new one is a line here. */
+static const struct authz_bearer_source *const authz_bearer_sources[] = {
+    &source_token,
+    &source_jwt,
+};
+
+/*
+ * A Bearer token: regulated by address before any work, checked by the
+ * source whose kind it is, its failure counted like a wrong password.
+ */
+static void
+authz_bearer(const struct authz_ctx *ctx, const struct authz_scope *sc,
+             const struct request *r, struct bytes token, struct decision *d)
+{
+    const struct authz_bearer_source *src = NULL;
+    struct bytes profile = {sc->profile->name, strlen(sc->profile->name)};
+    unsigned retry = 0;
+
+    if (throttle_check(ctx->throttle, authz_regulated(d), profile, BYTES_NULL,
+                       cache_now(), &retry) != THROTTLE_PASS) {
+        authz_throttled(d, retry);
+        return;
+    }
+    for (size_t i = 0;
+         i < sizeof authz_bearer_sources / sizeof authz_bearer_sources[0]; i++)
+        if (authz_bearer_sources[i]->claims(sc->profile, token)) {
+            src = authz_bearer_sources[i];
+            break;
+        }
+    if (src == NULL)
+        authz_bad_token(d, REASON_BAD_TOKEN, "unknown_kind",
+                        "not a token this server issues or accepts");
+    else
+        src->verify(ctx, sc, r, token, d);
+    if (d->status == 401)
+        throttle_fail(ctx->throttle, authz_regulated(d), profile, BYTES_NULL,
+                      cache_now());
+}
+
+/* The credential of r in a scheme the profile offers, judged; fills d. */
+static void
+authz_credentials(const struct authz_ctx *ctx, const struct authz_scope *sc,
+                  const struct request *r, struct verify_ctx *vctx,
+                  struct decision *d)
+{
+    struct bytes token;
+
+    if (authz_basic(ctx, sc, r, vctx, d))
+        return;
+    if (d->offer_bearer) {
+        switch (bearer_from_request(r, &token)) {
+        case BEARER_OK:
+            d->scheme = AUTH_SCHEME_BEARER;
+            authz_bearer(ctx, sc, r, token, d);
+            return;
+        case BEARER_MALFORMED:
+            d->scheme = AUTH_SCHEME_BEARER;
+            authz_unparsed(ctx, d);
+            d->bearer_error = "invalid_request";
+            d->bearer_description = "malformed Bearer credentials";
+            return;
+        case BEARER_OTHER:
+            break;
+        }
+    }
+    authz_deny(d, 401, REASON_NO_CREDENTIALS);
 }
 
 void
 authz_decide(const struct authz_ctx *ctx, const struct request *r,
              struct verify_ctx *vctx, struct decision *d)
 {
-    struct basic_cred cred;
     struct authz_scope sc;
 
     memset(d, 0, sizeof *d);
@@ -443,29 +575,7 @@ authz_decide(const struct authz_ctx *ctx, const struct request *r,
         authz_apache_authz(ctx, &sc, r, d);
         return;
     }
-    switch (basic_from_request(r, &cred)) {
-    case BASIC_OTHER:
-        authz_deny(d, 401, REASON_NO_CREDENTIALS);
-        break;
-    case BASIC_MALFORMED: {
-        unsigned retry = 0;
-
-        if (throttle_check(ctx->throttle, authz_regulated(d), BYTES_NULL,
-                           BYTES_NULL, cache_now(), &retry) != THROTTLE_PASS) {
-            authz_throttled(d, retry);
-            break;
-        }
-        authz_malformed(d);
-        throttle_fail(ctx->throttle, authz_regulated(d), BYTES_NULL, BYTES_NULL,
-                      cache_now());
-        break;
-    }
-    case BASIC_OK:
-        authz_claim(d, cred.user);
-        authz_check(ctx, &sc, r, vctx, &cred, d);
-        break;
-    }
-    basic_cred_wipe(&cred);
+    authz_credentials(ctx, &sc, r, vctx, d);
 }
 
 /* REMOTE_ADDR is set by the server; still, print it only if it looks so. */
@@ -530,5 +640,11 @@ authz_log(const struct decision *d)
         if (n > 0 && (size_t)n < sizeof line - len)
             len += (size_t)n;
     }
+    /* The scheme, and which token (never the token itself). */
+    n = snprintf(line + len, sizeof line - len, " scheme=%s%s%s",
+                 scheme_name(d->scheme), d->token_id[0] ? " " : "",
+                 d->token_id);
+    if (n > 0 && (size_t)n < sizeof line - len)
+        len += (size_t)n;
     log_msg(d->status == 500 ? LOGL_ERROR : LOGL_INFO, "decision %s", line);
 }

@@ -24,6 +24,9 @@ enum response_format {
     FORMAT_TEXT,
 };
 
+/* Longest user: a user file's, a token's name, a JWT's claim. */
+#define AUTHZ_USER_MAX 255
+
 /* Room for Variable-REMOTE_GROUPS ("g1,g2,..."). */
 #define AUTHZ_GROUPS_MAX 1024
 
@@ -44,7 +47,7 @@ struct decision {
     enum authz_reason reason;
     enum request_role role;
     const char *realm;                /* for the 401 challenge */
-    char user[HTPASSWD_USER_MAX + 1]; /* verified user on 200; else the claim */
+    char user[AUTHZ_USER_MAX + 1]; /* verified user on 200; else the claim */
     size_t user_len;
     bool user_known;     /* the claim names an entry of the user file */
     const char *profile; /* name of the profile used, or NULL */
@@ -64,7 +67,17 @@ struct decision {
                           * unusable: then no address regulation */
     struct bytes uri;    /* REQUEST_URI, for the log */
     const char *why;     /* REASON_UNUSABLE: the entry's reason
-                          * (htpasswd_unusable_name), for the log */
+                          * (htpasswd_unusable_name), a token's failure
+                          * (jwt_result_name), for the log */
+    enum authz_scheme scheme; /* of the credential judged */
+    bool offer_basic;         /* the profile's challenges on a 401 */
+    bool offer_bearer;
+    /* Bearer (RFC 6750 3.1): "invalid_token" or "insufficient_scope" on
+     * a 401 or 403 about a token, with a short description; NULL: none. */
+    const char *bearer_error;
+    const char *bearer_description;
+    /* Which token, never the token: "token=NAME", "kid=K jti=J". */
+    char token_id[2 * 128 + 16];
 };
 
 /*

@@ -27,8 +27,8 @@ basic_parse(const char *hdr, size_t n, struct basic_cred *cred)
     if (tok.n > BASIC_TOKEN_MAX)
         goto malformed;
 
-    if (b64_decode(tok.p, tok.n, (unsigned char *)cred->buf,
-                   sizeof cred->buf, &dlen) < 0)
+    if (b64_decode(tok.p, tok.n, (unsigned char *)cred->buf, sizeof cred->buf,
+                   &dlen) < 0)
         goto malformed;
     /* RFC 7617 2: the user-id cannot contain ':'; split at the first one. */
     colon = memchr(cred->buf, ':', dlen);
@@ -61,7 +61,7 @@ basic_apache(const struct request *r, struct basic_cred *cred)
 {
     struct bytes u = r->remote_user, p = r->remote_passwd;
 
-    if (!r->has_remote_user || !r->has_remote_passwd)
+    if (!r->has_remote_passwd)
         return BASIC_OTHER;
     if (u.n == 0 || memchr(u.p, ':', u.n) != NULL || util_has_ctl(u.p, u.n) ||
         util_has_ctl(p.p, p.n) || u.n + p.n > sizeof cred->buf)
@@ -76,7 +76,12 @@ basic_apache(const struct request *r, struct basic_cred *cred)
 enum basic_result
 basic_from_request(const struct request *r, struct basic_cred *cred)
 {
-    if (r->apache == APACHE_AUTHENTICATOR)
+    /*
+     * Apache's AuthBasicProvider parsed Basic itself; its check_authn
+     * (AuthnzFcgiCheckAuthnProvider, any AuthType) passes no REMOTE_PASSWD
+     * but the header, which we then parse like everyone else's.
+     */
+    if (r->apache == APACHE_AUTHENTICATOR && r->has_remote_passwd)
         return basic_apache(r, cred);
     /*
      * REMOTE_USER without FCGI_APACHE_ROLE is never a credential: nginx's

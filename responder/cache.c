@@ -16,7 +16,8 @@
 struct cache_entry {
     struct cache_key key;
     uint64_t gen;
-    uint64_t born; /* monotonic seconds; 0: empty slot */
+    uint64_t born;  /* monotonic seconds; 0: empty slot */
+    uint64_t until; /* fresh while now < until */
 };
 
 struct cache_shard {
@@ -137,7 +138,8 @@ cache_place(struct cache *c, const struct cache_key *k, size_t *first)
 static bool
 cache_fresh(const struct cache *c, const struct cache_entry *e, uint64_t now)
 {
-    return e->born != 0 && now >= e->born && now - e->born < c->ttl;
+    (void)c;
+    return e->born != 0 && now >= e->born && now < e->until;
 }
 
 bool
@@ -181,11 +183,18 @@ void
 cache_insert(struct cache *c, const struct cache_key *k, uint64_t gen,
              uint64_t now)
 {
+    cache_insert_for(c, k, gen, now, UINT64_MAX);
+}
+
+void
+cache_insert_for(struct cache *c, const struct cache_key *k, uint64_t gen,
+                 uint64_t now, uint64_t life)
+{
     struct cache_shard *s;
     struct cache_entry *victim;
     size_t first;
 
-    if (!cache_enabled(c))
+    if (!cache_enabled(c) || life == 0)
         return;
     s = cache_place(c, k, &first);
     victim = &s->slots[first];
@@ -215,6 +224,7 @@ cache_insert(struct cache *c, const struct cache_key *k, uint64_t gen,
     victim->key = *k;
     victim->gen = gen;
     victim->born = now;
+    victim->until = now + (life < c->ttl ? life : c->ttl);
     pthread_mutex_unlock(&s->lock);
     __atomic_add_fetch(&c->inserts, 1, __ATOMIC_RELAXED);
 }

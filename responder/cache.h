@@ -69,6 +69,11 @@ bool cache_lookup(struct cache *c, const struct cache_key *k, uint64_t gen,
 void cache_insert(struct cache *c, const struct cache_key *k, uint64_t gen,
                   uint64_t now);
 
+/* cache_insert for at most life seconds (less than the ttl: a token
+ * that expires sooner); life 0 stores nothing. */
+void cache_insert_for(struct cache *c, const struct cache_key *k, uint64_t gen,
+                      uint64_t now, uint64_t life);
+
 /* Counters since start. */
 void cache_get_stats(struct cache *c, struct cache_stats *st);
 

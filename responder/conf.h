@@ -23,6 +23,12 @@ struct conf_profile {
     char *name;
     char *user_file;
     char *group_file;
+    char *token_file;
+    char *jwks_file;
+    char *jwt_issuer;
+    char *jwt_audience;
+    char *jwt_user_claim;
+    char *jwt_groups_claim;
     char *realm;
     struct rule *require;
     unsigned line; /* of the section header */
@@ -63,10 +69,17 @@ struct conf {
     int log_syslog;    /* also to syslog (authpriv): 1, 0, or -1 for "auto" */
     unsigned log_rate; /* decision lines a second; 0: no limit */
     /* The default profile: the keys before any section. */
-    char *user_file;      /* htpasswd file */
-    char *group_file;     /* htgroup file, or NULL */
-    char *realm;          /* Basic realm */
-    struct rule *require; /* parsed when set; NULL: unset */
+    char *user_file;        /* htpasswd file */
+    char *group_file;       /* htgroup file, or NULL */
+    char *token_file;       /* API tokens (token.h), or NULL */
+    char *jwks_file;        /* JWK Set for JWTs (jwt.h), or NULL */
+    char *jwt_issuer;       /* required iss with jwks_file */
+    char *jwt_audience;     /* required aud with jwks_file */
+    char *jwt_user_claim;   /* "sub" */
+    char *jwt_groups_claim; /* "groups" */
+    unsigned jwt_leeway;    /* seconds on exp and nbf */
+    char *realm;            /* Basic realm */
+    struct rule *require;   /* parsed when set; NULL: unset */
     struct conf_profile *profiles;
     size_t nprofiles;
     struct conf_path *paths;

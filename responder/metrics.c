@@ -11,6 +11,7 @@
 /* Indexed by the position of the status in reason_statuses. */
 
 static unsigned long long metrics_decisions[REASON_STATUSES][METRICS_REASONS];
+static unsigned long long metrics_schemes[AUTH_SCHEME_COUNT][REASON_STATUSES];
 
 /* Hash time buckets, seconds (Prometheus "le"). */
 static const double metrics_bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05,
@@ -24,11 +25,21 @@ static unsigned long long metrics_reloads, metrics_reload_failures;
 void
 metrics_decision(int status, enum authz_reason reason)
 {
+    metrics_decision_by(status, reason, AUTH_SCHEME_NONE);
+}
+
+void
+metrics_decision_by(int status, enum authz_reason reason,
+                    enum authz_scheme scheme)
+{
     for (size_t i = 0; i < REASON_STATUSES; i++) {
         if (reason_statuses[i] == status &&
             (unsigned)reason < METRICS_REASONS) {
             __atomic_add_fetch(&metrics_decisions[i][reason], 1,
                                __ATOMIC_RELAXED);
+            if ((unsigned)scheme < AUTH_SCHEME_COUNT)
+                __atomic_add_fetch(&metrics_schemes[scheme][i], 1,
+                                   __ATOMIC_RELAXED);
             return;
         }
     }
@@ -116,6 +127,21 @@ metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
                             "reason=\"%s\"} %llu\n",
                             reason_statuses[i],
                             reason_name((enum authz_reason)r), v);
+        }
+    metrics_put(buf, cap, &len,
+                "# HELP fcgi_authd_scheme_decisions_total Answers, by the "
+                "credential scheme judged (none: no credential) and status.\n"
+                "# TYPE fcgi_authd_scheme_decisions_total counter\n");
+    for (size_t sc = 0; sc < AUTH_SCHEME_COUNT; sc++)
+        for (size_t i = 0; i < REASON_STATUSES; i++) {
+            unsigned long long v = metrics_load(&metrics_schemes[sc][i]);
+
+            if (v > 0)
+                metrics_put(buf, cap, &len,
+                            "fcgi_authd_scheme_decisions_total{scheme=\"%s\","
+                            "status=\"%d\"} %llu\n",
+                            scheme_name((enum authz_scheme)sc),
+                            reason_statuses[i], v);
         }
     metrics_put(
         buf, cap, &len,

@@ -16,6 +16,10 @@
 /* One decision answered with status for reason. */
 void metrics_decision(int status, enum authz_reason reason);
 
+/* metrics_decision, also counted by the scheme of the credential. */
+void metrics_decision_by(int status, enum authz_reason reason,
+                         enum authz_scheme scheme);
+
 /* One password hash took seconds. */
 void metrics_hash_time(double seconds);
 

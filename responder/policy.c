@@ -147,14 +147,32 @@ policy_names_has(const struct rule *r, const struct rule_term *t,
     return false;
 }
 
+/* Whether name is one of the comma-separated names of list. */
+static bool
+policy_listed(struct bytes list, struct bytes name)
+{
+    size_t i = 0;
+
+    while (i < list.n) {
+        const char *comma = memchr(list.p + i, ',', list.n - i);
+        size_t end = comma ? (size_t)(comma - list.p) : list.n;
+
+        if (end - i == name.n && memcmp(list.p + i, name.p, name.n) == 0)
+            return true;
+        i = end + 1;
+    }
+    return false;
+}
+
 static bool
 policy_in_groups(const struct rule *r, const struct rule_term *t,
-                 struct bytes user, const struct htgroup *groups)
+                 struct bytes user, const struct rule_groups *g)
 {
     for (unsigned i = t->first; i < t->first + t->count; i++) {
         struct bytes name = policy_name(r, i);
 
-        if (htgroup_member(groups, name.p, name.n, user.p, user.n))
+        if (htgroup_member(g->file, name.p, name.n, user.p, user.n) ||
+            policy_listed(g->listed, name))
             return true;
     }
     return false;
@@ -162,7 +180,7 @@ policy_in_groups(const struct rule *r, const struct rule_term *t,
 
 static bool
 policy_term_allows(const struct rule *r, const struct rule_term *t,
-                   struct bytes user, const struct htgroup *groups)
+                   struct bytes user, const struct rule_groups *g)
 {
     switch (t->kind) {
     case RULE_VALID_USER:
@@ -170,7 +188,7 @@ policy_term_allows(const struct rule *r, const struct rule_term *t,
     case RULE_USER:
         return policy_names_has(r, t, user);
     case RULE_GROUP:
-        return policy_in_groups(r, t, user, groups);
+        return policy_in_groups(r, t, user, g);
     }
     return false;
 }
@@ -179,10 +197,19 @@ bool
 rule_allows(const struct rule *r, struct bytes user,
             const struct htgroup *groups)
 {
+    struct rule_groups g = {groups, BYTES_NULL};
+
+    return rule_allows_in(r, user, &g);
+}
+
+bool
+rule_allows_in(const struct rule *r, struct bytes user,
+               const struct rule_groups *g)
+{
     if (r->nterms == 0 || user.n == 0)
         return false;
     for (unsigned i = 0; i < r->nterms; i++) {
-        bool ok = policy_term_allows(r, &r->terms[i], user, groups);
+        bool ok = policy_term_allows(r, &r->terms[i], user, g);
 
         if (r->all && !ok)
             return false;

@@ -72,6 +72,17 @@ int rule_parse(struct rule *r, const char *text, size_t n, char *err,
 bool rule_allows(const struct rule *r, struct bytes user,
                  const struct htgroup *groups);
 
+/* Where a user's groups come from: a group file, and a list a token
+ * carried ("a,b"); either may be empty. */
+struct rule_groups {
+    const struct htgroup *file; /* NULL: none */
+    struct bytes listed;        /* comma-separated names */
+};
+
+/* rule_allows, a member of a group when either source says so. */
+bool rule_allows_in(const struct rule *r, struct bytes user,
+                    const struct rule_groups *g);
+
 /*
  * Call fn(ctx, name) for every group r names, so a configuration check can
  * warn about groups no group file defines.

@@ -18,7 +18,21 @@ static const char *const reason_names[REASON_COUNT] = {
     [REASON_BUSY] = "busy",
     [REASON_THROTTLED] = "throttled",
     [REASON_INTERNAL] = "internal",
+    [REASON_BAD_TOKEN] = "bad_token",
 };
+
+const char *
+scheme_name(enum authz_scheme scheme)
+{
+    switch (scheme) {
+    case AUTH_SCHEME_BASIC:
+        return "basic";
+    case AUTH_SCHEME_BEARER:
+        return "bearer";
+    default:
+        return "none";
+    }
+}
 
 const int reason_statuses[REASON_STATUSES] = {200, 400, 401, 403,
                                               429, 500, 503};

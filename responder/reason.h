@@ -20,6 +20,7 @@ enum authz_reason {
     REASON_BUSY,          /* too many hashes queued: 503 (500 for nginx) */
     REASON_THROTTLED,     /* too many failures: 429 (401 for nginx) */
     REASON_INTERNAL,      /* our failure: fail closed */
+    REASON_BAD_TOKEN,     /* a Bearer token that does not verify */
     REASON_COUNT          /* not a reason: the number of them */
 };
 
@@ -28,6 +29,17 @@ enum authz_reason {
  * print. Anything out of range is "internal".
  */
 const char *reason_name(enum authz_reason reason);
+
+/* The credential scheme a decision was about. */
+enum authz_scheme {
+    AUTH_SCHEME_NONE, /* no credential of a scheme the profile offers */
+    AUTH_SCHEME_BASIC,
+    AUTH_SCHEME_BEARER,
+    AUTH_SCHEME_COUNT /* not a scheme: the number of them */
+};
+
+/* "none", "basic", "bearer". */
+const char *scheme_name(enum authz_scheme scheme);
 
 /* Every status a decision or an endpoint answers with, ascending. */
 #define REASON_STATUSES 7

@@ -280,25 +280,53 @@ response_allow(const struct decision *d, char *buf, size_t cap)
  * The header of a denial in buf; *body and *blen the page after it (NULL, 0:
  * none). Returns the header length or -1.
  */
+/*
+ * The WWW-Authenticate header of d (status 401, or a Bearer 400/403) into
+ * dst: every scheme the profile offers, in one header (RFC 9110 11.6.1:
+ * challenges joined by commas), since nginx's auth_request passes on only
+ * one. Bearer carries d's error (RFC 6750 3). 0, or -1 when it cannot.
+ */
+static int
+response_challenge(const struct decision *d, int status, char *dst, size_t cap)
+{
+    char realm[RESPONSE_REALM_QUOTED];
+    bool basic = status == 401 && (d->offer_basic || !d->offer_bearer);
+    bool bearer = d->offer_bearer && (status == 401 || d->bearer_error);
+    char err[160] = "";
+    int n;
+
+    dst[0] = '\0';
+    if (!basic && !bearer)
+        return 0;
+    if (response_quote(d->realm ? d->realm : "Restricted", realm,
+                       sizeof realm) < 0)
+        return -1;
+    /* Our own constants: no quote or backslash in them. */
+    if (d->bearer_error != NULL)
+        snprintf(err, sizeof err, ", error=\"%s\", error_description=\"%s\"",
+                 d->bearer_error,
+                 d->bearer_description ? d->bearer_description : "");
+    n = snprintf(dst, cap, "WWW-Authenticate: %s%s%s%s%s%s%s\r\n",
+                 basic ? "Basic realm=" : "", basic ? realm : "",
+                 basic ? ", charset=\"UTF-8\"" : "",
+                 basic && bearer ? ", " : "", bearer ? "Bearer realm=" : "",
+                 bearer ? realm : "", bearer ? err : "");
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
 static int
 response_deny(const struct decision *d, int status, char *buf, size_t cap,
               char *bodybuf, size_t bodycap, const char **body, size_t *blen)
 {
-    char realm[RESPONSE_REALM_QUOTED];
-    char challenge[sizeof realm + 64] = "";
+    char challenge[2 * RESPONSE_REALM_QUOTED + 256] = "";
     enum response_format f = d->format;
 
     if (status == 503 || status == 429)
         snprintf(challenge, sizeof challenge, "Retry-After: %u\r\n",
                  d->retry_after ? d->retry_after : 1);
-    if (status == 401) {
-        if (response_quote(d->realm ? d->realm : "Restricted", realm,
-                           sizeof realm) < 0)
-            return -1;
-        snprintf(challenge, sizeof challenge,
-                 "WWW-Authenticate: Basic realm=%s, charset=\"UTF-8\"\r\n",
-                 realm);
-    }
+    else if (status != 500 &&
+             response_challenge(d, status, challenge, sizeof challenge) < 0)
+        return -1;
     *body = NULL;
     *blen = 0;
     if (!d->no_body) {

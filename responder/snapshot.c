@@ -10,13 +10,15 @@
 #include "path.h"
 #include "snapshot.h"
 
-/* A file loaded once however many profiles name it. */
+/* A file loaded once however many profiles name it (per kind). */
 struct snap_file {
     char *path;
     long long stat_before[5]; /* snap_stat before it was read */
-    bool is_group;
+    enum snap_kind kind;
     struct htpasswd *users;
     struct htgroup *groups;
+    struct tokfile *tokens;
+    struct jwks *jwks;
 };
 
 struct snap_builder {
@@ -45,25 +47,61 @@ snap_stat(const char *path, long long v[5])
     }
 }
 
+/* Read f->path as its kind says; false when it cannot be used. */
+static bool
+snap_read(struct snap_builder *b, struct snap_file *f)
+{
+    struct htpasswd_opts opts = {b->c->allow_plaintext, b->c->allow_des,
+                                 b->c->max_bcrypt_cost, b->c->max_crypt_rounds};
+    const char *path = f->path;
+
+    switch (f->kind) {
+    case SNAP_GROUPS:
+        return (f->groups = htgroup_load(path, b->d.fn, b->d.ctx)) != NULL;
+    case SNAP_USERS:
+        f->users = htpasswd_load(path, &opts, b->d.fn, b->d.ctx);
+        return f->users != NULL;
+    case SNAP_TOKENS:
+        return (f->tokens = tokfile_load(path, b->d.fn, b->d.ctx)) != NULL;
+    case SNAP_JWKS:
+        return (f->jwks = jwks_load(path, b->d.fn, b->d.ctx)) != NULL;
+    }
+    return false;
+}
+
+/* How many entries f has: an empty file while serving is refused. */
+static size_t
+snap_entries(const struct snap_file *f)
+{
+    switch (f->kind) {
+    case SNAP_GROUPS:
+        return 1; /* an empty group file is a real state */
+    case SNAP_USERS:
+        return htpasswd_count(f->users);
+    case SNAP_TOKENS:
+        return tokfile_count(f->tokens);
+    case SNAP_JWKS:
+        return jwks_count(f->jwks);
+    }
+    return 0;
+}
+
 /* The loaded file at path, loading it on first use; NULL on failure. */
 static struct snap_file *
-snap_file(struct snap_builder *b, const char *path, bool is_group)
+snap_file(struct snap_builder *b, const char *path, enum snap_kind kind)
 {
     struct snapshot *s = b->s;
     struct snap_file *f;
-    struct htpasswd_opts opts = {b->c->allow_plaintext, b->c->allow_des,
-                                 b->c->max_bcrypt_cost, b->c->max_crypt_rounds};
 
     for (size_t i = 0; i < s->nfiles; i++)
-        if (s->files[i].is_group == is_group &&
-            strcmp(s->files[i].path, path) == 0)
+        if (s->files[i].kind == kind && strcmp(s->files[i].path, path) == 0)
             return &s->files[i];
     f = realloc(s->files, (s->nfiles + 1) * sizeof *f);
     if (f != NULL) {
         s->files = f;
         f = &s->files[s->nfiles];
         memset(f, 0, sizeof *f);
-        f->is_group = is_group;
+        f->kind = kind;
         f->path = strdup(path);
     }
     if (f == NULL || f->path == NULL) {
@@ -73,29 +111,26 @@ snap_file(struct snap_builder *b, const char *path, bool is_group)
     s->nfiles++;
     /* Before reading: a change while reading then shows at the next check. */
     snap_stat(path, f->stat_before);
-    if (!is_group && !b->reload) {
+    if (kind != SNAP_GROUPS && !b->reload) {
         struct stat st;
 
-        /* Hashes are secrets too: offline guessing needs only the file. */
+        /* Hashes are secrets too: offline guessing needs only the file
+         * (token digests are not, but who holds which token is). */
         if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
             diag_report_at(&b->d, LOGL_WARN, path, 0,
                            "readable by every local user: chmod o-r (and let "
                            "only fcgi-authd's user or group read it)");
     }
-    if (is_group)
-        f->groups = htgroup_load(path, b->d.fn, b->d.ctx);
-    else
-        f->users = htpasswd_load(path, &opts, b->d.fn, b->d.ctx);
-    if (f->groups == NULL && f->users == NULL) {
+    if (!snap_read(b, f)) {
         b->failed = true;
         return NULL;
     }
     /*
-     * An empty user file while serving is far more likely a file caught
-     * mid-rewrite (or truncated by mistake) than a wish to lock everyone
-     * out: keep the last good one.
+     * An empty user, token or key file while serving is far more likely a
+     * file caught mid-rewrite (or truncated by mistake) than a wish to
+     * lock everyone out: keep the last good one.
      */
-    if (b->reload && f->users != NULL && htpasswd_count(f->users) == 0) {
+    if (b->reload && snap_entries(f) == 0) {
         diag_report_at(&b->d, LOGL_ERROR, path, 0, "no entries");
         return NULL;
     }
@@ -144,39 +179,76 @@ snap_warn_group(void *ctx, struct bytes name)
                            : "any group file (no group_file)");
 }
 
+/* A profile's key: its own, else the top level's. */
+#define SNAP_KEY(cp, c, m) ((cp) && (cp)->m ? (cp)->m : (c)->m)
+
+/* The Bearer sources of p: token file, JWK Set and what JWTs must say. */
+static void
+snap_bearer(struct snap_builder *b, struct snap_profile *p,
+            const struct conf_profile *cp, const char *where)
+{
+    const struct conf *c = b->c;
+    const char *token_file = SNAP_KEY(cp, c, token_file);
+    const char *jwks_file = SNAP_KEY(cp, c, jwks_file);
+    struct snap_file *f;
+
+    if (token_file != NULL && (f = snap_file(b, token_file, SNAP_TOKENS)))
+        p->tokens = f->tokens;
+    if (jwks_file == NULL)
+        return;
+    if ((f = snap_file(b, jwks_file, SNAP_JWKS)) != NULL)
+        p->jwks = f->jwks;
+    p->jwt = (struct jwt_policy){
+        .issuer = SNAP_KEY(cp, c, jwt_issuer),
+        .audience = SNAP_KEY(cp, c, jwt_audience),
+        .leeway = c->jwt_leeway,
+        .user_claim = SNAP_KEY(cp, c, jwt_user_claim),
+        .groups_claim = SNAP_KEY(cp, c, jwt_groups_claim),
+    };
+    /* RFC 8725 3.8, 3.9: a token for another issuer or service is not
+     * one for us, so both are required, never guessed. */
+    if (p->jwt.issuer == NULL || p->jwt.audience == NULL)
+        diag_report(&b->d, LOGL_ERROR, 0,
+                    "%s: jwks_file needs jwt_issuer and jwt_audience", where);
+}
+
 /* Fill profile i; cp NULL for the default profile (top-level keys). */
 static void
 snap_profile(struct snap_builder *b, struct snap_profile *p,
              const struct conf_profile *cp)
 {
     const struct conf *c = b->c;
-    const char *user_file = cp && cp->user_file ? cp->user_file : c->user_file;
-    const char *group_file =
-        cp && cp->group_file ? cp->group_file : c->group_file;
-    const struct rule *require = cp && cp->require ? cp->require : c->require;
+    const char *user_file = SNAP_KEY(cp, c, user_file);
+    const char *group_file = SNAP_KEY(cp, c, group_file);
+    const struct rule *require = SNAP_KEY(cp, c, require);
+    bool bearer = SNAP_KEY(cp, c, token_file) || SNAP_KEY(cp, c, jwks_file);
     char where[100];
     struct snap_file *f;
     struct snap_group_check gc;
 
     p->name = cp ? cp->name : "default";
-    p->realm = cp && cp->realm ? cp->realm : c->realm;
+    p->realm = SNAP_KEY(cp, c, realm);
     snprintf(where, sizeof where, "profile '%s'", p->name);
-    if (user_file == NULL) {
+    if (user_file == NULL && !bearer) {
         /* Only named profiles: the default profile is then refused (500). */
         if (cp != NULL || c->nprofiles == 0)
             diag_report(&b->d, LOGL_ERROR, 0,
-                        "%s: no user file: set user_file (or --user-file)",
+                        "%s: no user file, token file or JWK Set: set "
+                        "user_file, token_file or jwks_file",
                         where);
-    } else if ((f = snap_file(b, user_file, false)) != NULL) {
+    } else if (user_file != NULL &&
+               (f = snap_file(b, user_file, SNAP_USERS)) != NULL) {
         p->users = f->users;
     }
-    if (group_file != NULL && (f = snap_file(b, group_file, true)) != NULL)
+    snap_bearer(b, p, cp, where);
+    if (group_file != NULL && (f = snap_file(b, group_file, SNAP_GROUPS)))
         p->groups = f->groups;
     snap_rule(&p->require, require);
     gc = (struct snap_group_check){b, p->groups, where};
-    if (snap_ok(b))
+    if (snap_ok(b) && p->jwks == NULL)
         rule_each_group(&p->require, snap_warn_group, &gc);
 }
+#undef SNAP_KEY
 
 /* Each snapshot gets the next number: cached verifications name theirs. */
 static uint64_t snapshot_generations;
@@ -279,6 +351,8 @@ snapshot_free(struct snapshot *s)
         free(s->files[i].path);
         htpasswd_free(s->files[i].users);
         htgroup_free(s->files[i].groups);
+        tokfile_free(s->files[i].tokens);
+        jwks_free(s->files[i].jwks);
     }
     free(s->files);
     free(s->profiles);

@@ -15,13 +15,28 @@
 #include "conf.h"
 #include "htgroup.h"
 #include "htpasswd.h"
+#include "jwt.h"
 #include "log.h"
 #include "policy.h"
+#include "token.h"
+
+/* What a file of a snapshot holds. */
+enum snap_kind {
+    SNAP_USERS,  /* user_file: htpasswd */
+    SNAP_GROUPS, /* group_file: htgroup */
+    SNAP_TOKENS, /* token_file: API tokens */
+    SNAP_JWKS,   /* jwks_file: JWT signing keys */
+};
 
 struct snap_profile {
     const char *name; /* "default" for the top level */
     const char *realm;
-    const struct htpasswd *users; /* NULL: no user file (500 if chosen) */
+    /* The identity sources; NULL: not configured. A profile has at least
+     * one (the default one may have none when named ones exist: 500). */
+    const struct htpasswd *users; /* Basic */
+    const struct tokfile *tokens; /* Bearer: API tokens */
+    const struct jwks *jwks;      /* Bearer: JWTs, judged by jwt */
+    struct jwt_policy jwt;
     const struct htgroup *groups; /* NULL: no group file */
     struct rule require;
 };

@@ -98,6 +98,20 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
     }
     if (strcmp(key, "user") == 0)
         return c->user ? c->user : "(null)";
+#define SHOW_STR(m)                                                            \
+    if (strcmp(key, #m) == 0)                                                  \
+        return c->m ? c->m : "(null)";
+    SHOW_STR(token_file)
+    SHOW_STR(jwks_file)
+    SHOW_STR(jwt_issuer)
+    SHOW_STR(jwt_audience)
+    SHOW_STR(jwt_user_claim)
+    SHOW_STR(jwt_groups_claim)
+#undef SHOW_STR
+    if (strcmp(key, "jwt_leeway") == 0) {
+        snprintf(buf, cap, "%u", c->jwt_leeway);
+        return buf;
+    }
     if (strcmp(key, "allow_root") == 0)
         return c->allow_root ? "yes" : "no";
     if (strcmp(key, "trusted_proxies") == 0) {

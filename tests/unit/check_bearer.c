@@ -54,8 +54,8 @@ END_TEST
 START_TEST(bearer_malformed)
 {
     static const char *bad[] = {
-        "Bearer",      "Bearer ",      "Bearer\ttok", "Bearer a b",
-        "Bearer =abc", "Bearer ab=c",  "Bearer a,b",  "Bearer a\"b",
+        "Bearer",       "Bearer ",      "Bearer\ttok", "Bearer a b",
+        "Bearer =abc",  "Bearer ab=c",  "Bearer a,b",  "Bearer a\"b",
         "Bearer a\001", "Bearer  \x80", "Bearer ====",
     };
     struct bytes t;
@@ -81,8 +81,8 @@ START_TEST(scheme_split)
 {
     struct bytes c;
 
-    ck_assert_int_eq(request_scheme((struct bytes){"Basic  x ", 9}, "Basic", &c),
-                     SCHEME_OK);
+    ck_assert_int_eq(
+        request_scheme((struct bytes){"Basic  x ", 9}, "Basic", &c), SCHEME_OK);
     ck_assert_uint_eq(c.n, 1);
     ck_assert_int_eq(request_scheme((struct bytes){"Basic", 5}, "Basic", &c),
                      SCHEME_MALFORMED);

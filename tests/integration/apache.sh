@@ -11,8 +11,7 @@ need_apache
 make_fixtures "$T"
 
 REALM="fcgi-authd apache test"
-APORT=$(free_port)
-start_authd "tcp:127.0.0.1:$APORT" --user-file "$T/users.htpasswd" --realm "$REALM" --log-level debug
+start_authd tcp:127.0.0.1:0 --user-file "$T/users.htpasswd" --realm "$REALM" --log-level debug
 
 mkdir -p "$T/htdocs/protected" "$T/htdocs/public" "$T/cgi"
 echo "SECRET-STATIC protected index" >"$T/htdocs/protected/index.html"
@@ -20,7 +19,7 @@ echo "public page" >"$T/htdocs/public/index.html"
 cp "$top_srcdir/tests/integration/backend/whoami.cgi" "$T/cgi/"
 chmod 0755 "$T/cgi/whoami.cgi"
 
-apache_snippet "127.0.0.1:$APORT" "$REALM"
+apache_snippet "127.0.0.1:$AUTHD_PORT" "$REALM"
 start_apache provider PROVIDER_PORT
 start_apache check_authn CHECK_PORT -D FCGI_AUTHD_CHECK_AUTHN
 start_apache authnz AUTHNZ_PORT -D FCGI_AUTHD_AUTHNZ

@@ -113,14 +113,12 @@ expect_eq "30 concurrent requests all answered 200" 30 \
 	"$(cat "$T"/par.* | tr -d '\r' | grep -c '^Status: 200 OK$')"
 
 # TCP and TCP over IPv6 loopback.
-P=$(free_port)
-start_authd "tcp:127.0.0.1:$P" --user-file "$U"
-expect_eq "tcp: 200" 200 "$(status_of "$(fcgi "tcp:127.0.0.1:$P" \
+start_authd tcp:127.0.0.1:0 --user-file "$U"
+expect_eq "tcp: 200" 200 "$(status_of "$(fcgi "$AUTHD_LISTEN" \
 	HTTP_AUTHORIZATION="Basic $(b64 frank:frank-secret)")")"
 if [ -e /proc/net/if_inet6 ]; then
-	P6=$(free_port)
-	start_authd "tcp6:[::1]:$P6" --user-file "$U"
-	expect_eq "tcp6: 200" 200 "$(status_of "$(fcgi "tcp6:[::1]:$P6" \
+	start_authd "tcp6:[::1]:0" --user-file "$U"
+	expect_eq "tcp6: 200" 200 "$(status_of "$(fcgi "$AUTHD_LISTEN" \
 		HTTP_AUTHORIZATION="Basic $(b64 grace:grace-secret)")")"
 else
 	not_ok "tcp6" "this machine has no IPv6 loopback"

@@ -288,7 +288,10 @@ listen_target() {
 
 # start_authd LISTEN_SPEC ARGS...: run the daemon in the background with
 # --listen LISTEN_SPEC ARGS..., output appended to $T/authd.log, set
-# AUTHD_PID and wait until it accepts connections.
+# AUTHD_PID and AUTHD_LISTEN (the spec it listens on) and wait until it
+# accepts connections.  Port 0 (tcp:127.0.0.1:0, tcp6:[::1]:0) means a free
+# port, as for bind(2): chosen here, tried again when it was taken before
+# the daemon could bind it, and set as AUTHD_PORT.
 start_authd() {
 	_lib_spec=$1
 	shift
@@ -298,12 +301,23 @@ start_authd() {
 	# The tests run as root in CI; serving as root needs saying so (cli.sh
 	# tests the refusal and --user).
 	set -- --throttle-addr-failures 0 --allow-root yes "$@"
-	echo "+ $FCGI_AUTHD --listen $_lib_spec $*" >>"$T/authd.log"
-	"$FCGI_AUTHD" --listen "$_lib_spec" "$@" >>"$T/authd.log" 2>&1 </dev/null &
-	AUTHD_PID=$!
-	bg_pid "$AUTHD_PID"
+	case $_lib_spec in
+	tcp:*:0 | tcp6:*:0) _lib_avars=AUTHD_PORT ;;
+	*) _lib_avars= ;;
+	esac
+	on_free_ports fcgi-authd "$T/authd.log" "$_lib_avars" _lib_authd_try "$@"
+	AUTHD_PID=$BG_PID
+}
+
+_lib_authd_try() {
+	AUTHD_LISTEN=$_lib_spec
+	[ -z "$_lib_avars" ] || AUTHD_LISTEN=${_lib_spec%:0}:$AUTHD_PORT
+	echo "+ $FCGI_AUTHD --listen $AUTHD_LISTEN $*" >>"$T/authd.log"
+	"$FCGI_AUTHD" --listen "$AUTHD_LISTEN" "$@" >>"$T/authd.log" 2>&1 </dev/null &
+	BG_PID=$!
+	bg_pid "$BG_PID"
 	# shellcheck disable=SC2046 # listen_target prints separate words
-	wait_ready "$AUTHD_PID" "$T/authd.log" $(listen_target "$_lib_spec")
+	wait_listen "$BG_PID" $(listen_target "$AUTHD_LISTEN")
 }
 
 # start_daemon ARGS...: the daemon on a unix socket in a folder of its own
@@ -361,9 +375,9 @@ _holds_listener() {
 		exit 1' "$1" "$2" 2>/dev/null
 }
 
-# _wait_listen PID unix PATH | tcp HOST PORT: 0 once it listens (on TCP:
+# wait_listen PID unix PATH | tcp HOST PORT: 0 once it listens (on TCP:
 # PID's own socket), 1 when PID died first, 2 when time ran out.
-_wait_listen() {
+wait_listen() {
 	_lib_lpid=$1
 	shift
 	_lib_n=0
@@ -380,47 +394,65 @@ _wait_listen() {
 	return 2
 }
 
+# on_free_ports NAME ERRLOG "VAR..." TRY ARGS...: start a server on free
+# ports.  Each VAR gets a free_port, then TRY ARGS... (a shell function)
+# starts NAME in the background, sets BG_PID and returns as wait_listen
+# does.  free_port only checks that a port was free a moment ago, so when
+# the server exits saying the address is in use (ERRLOG), it is tried again
+# with new ports (5 times at most); any other failure ends the test.
+on_free_ports() {
+	_lib_fname=$1
+	_lib_ferr=$2
+	_lib_fvars=$3
+	_lib_ftry=$4
+	shift 4
+	_lib_fn=0
+	while [ "$_lib_fn" -lt 5 ]; do
+		_lib_fn=$((_lib_fn + 1))
+		for _lib_fv in $_lib_fvars; do
+			_lib_fp=$(free_port)
+			eval "$_lib_fv=\$_lib_fp"
+		done
+		_lib_fbusy=$(log_count "$_lib_ferr" 'in use')
+		_lib_frc=0
+		"$_lib_ftry" "$@" || _lib_frc=$?
+		[ "$_lib_frc" = 0 ] && return 0
+		stop_pid "$BG_PID"
+		if [ "$_lib_frc" = 1 ] && [ -n "$_lib_fvars" ] &&
+			log_grew "$_lib_ferr" 'in use' "$_lib_fbusy"; then
+			echo "a port of $_lib_fvars was taken meanwhile: trying others" >&2
+			continue
+		fi
+		[ "$_lib_frc" = 1 ] &&
+			fail_now "$_lib_fname exited before it listened; see $_lib_ferr"
+		fail_now "$_lib_fname not listening after ${WAIT_SECS}s; see $_lib_ferr"
+	done
+	fail_now "$_lib_fname: ports kept being taken; see $_lib_ferr"
+}
+
 # start_server LOG ERRLOG "VAR..." GENERATE CMD ARGS...: a server on free
-# ports.  Each VAR gets a free_port, GENERATE (a shell function, called
-# with CMD ARGS... so that it can check what it wrote) writes the
-# configuration from them, CMD runs under start_bg (output to LOG, sets
-# BG_PID) and every port must then listen.  free_port only checks that a
-# port was free a moment ago, so when the server exits saying the address
-# is in use (ERRLOG), it is tried again with new ports (5 times at most);
-# any other failure ends the test.
+# ports (on_free_ports).  Each VAR gets a free_port, GENERATE (a shell
+# function, called with CMD ARGS... so that it can check what it wrote)
+# writes the configuration from them, CMD runs under start_bg (output to
+# LOG, sets BG_PID) and every port must then listen on 127.0.0.1.
 start_server() {
 	_lib_slog=$1
 	_lib_serr=$2
 	_lib_svars=$3
 	_lib_sgen=$4
 	shift 4
-	_lib_stry=0
-	while [ "$_lib_stry" -lt 5 ]; do
-		_lib_stry=$((_lib_stry + 1))
-		for _lib_sv in $_lib_svars; do
-			_lib_sp=$(free_port)
-			eval "$_lib_sv=\$_lib_sp"
-		done
-		_lib_sbusy=$(log_count "$_lib_serr" 'in use')
-		"$_lib_sgen" "$@"
-		start_bg "$_lib_slog" "$@"
-		_lib_src=0
-		for _lib_sv in $_lib_svars; do
-			eval "_lib_sp=\$$_lib_sv"
-			_wait_listen "$BG_PID" tcp 127.0.0.1 "$_lib_sp" || {
-				_lib_src=$?
-				break
-			}
-		done
-		[ "$_lib_src" = 0 ] && return 0
-		stop_pid "$BG_PID"
-		if [ "$_lib_src" = 1 ] && log_grew "$_lib_serr" 'in use' "$_lib_sbusy"; then
-			echo "a port of $_lib_svars was taken meanwhile: trying others" >&2
-			continue
-		fi
-		fail_now "$1 did not listen on every port of $_lib_svars; see $_lib_serr"
+	on_free_ports "$1" "$_lib_serr" "$_lib_svars" _lib_server_try "$@"
+}
+
+_lib_server_try() {
+	"$_lib_sgen" "$@"
+	start_bg "$_lib_slog" "$@"
+	for _lib_sv in $_lib_svars; do
+		eval "_lib_sp=\$$_lib_sv"
+		# shellcheck disable=SC2154 # _lib_sp: set by the eval
+		wait_listen "$BG_PID" tcp 127.0.0.1 "$_lib_sp" || return $?
 	done
-	fail_now "$1: ports kept being taken; see $_lib_serr"
+	return 0
 }
 
 # is_root: true when the tests run as root (servers then drop their workers

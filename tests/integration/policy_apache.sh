@@ -16,7 +16,6 @@ make_policy_fixtures "$T"
 
 REALM="fcgi-authd policy apache test"
 P=/protected
-APORT=$(free_port)
 cat >"$T/authd.conf" <<EOF
 user_file = $T/users.htpasswd
 group_file = $T/groups.htgroup
@@ -30,8 +29,9 @@ require = group admins
 [path $P/carol/]
 require = user carol
 EOF
-start_authd "tcp:127.0.0.1:$APORT" -c "$T/authd.conf"
+start_authd tcp:127.0.0.1:0 -c "$T/authd.conf"
 AUTHD_MAIN_PID=$AUTHD_PID
+AUTHD_MAIN=$AUTHD_LISTEN
 
 mkdir -p "$T/htdocs$P/admin" "$T/htdocs$P/staff" "$T/htdocs$P/carol" \
 	"$T/htdocs/public" "$T/cgi"
@@ -43,7 +43,7 @@ echo "public page" >"$T/htdocs/public/index.html"
 cp "$top_srcdir/tests/integration/backend/whoami.cgi" "$T/cgi/"
 chmod 0755 "$T/cgi/whoami.cgi"
 
-apache_snippet "127.0.0.1:$APORT" "$REALM" \
+apache_snippet "127.0.0.1:$AUTHD_PORT" "$REALM" \
 	/etc/fcgi-authd/htpasswd "$T/users.htpasswd"
 start_apache provider PROVIDER_PORT
 start_apache check_authn CHECK_PORT -D FCGI_AUTHD_CHECK_AUTHN
@@ -214,24 +214,23 @@ expect_match "rules: fcgi-authd answered Apache's authz step" \
 	"status=403 reason=forbidden role=AUTHORIZER profile=admins .*uri=\"$P/admin/\"" \
 	"$(cat "$T/authd.log")"
 
-# The authz mode straight from the socket.
+# The authz mode straight from the socket: authz LISTEN_SPEC USER.
 authz() {
-	fcgi --role authorizer "tcp:127.0.0.1:$1" REQUEST_URI=$P/admin/ \
+	fcgi --role authorizer "$1" REQUEST_URI=$P/admin/ \
 		REMOTE_ADDR=127.0.0.1 FCGI_APACHE_ROLE=AUTHORIZER AUTH_TYPE=Basic \
 		"REMOTE_USER=$2" AUTH_PROFILE=admins
 }
-expect_eq "socket: authz mode, alice: 200" 200 "$(status_of "$(authz "$APORT" alice)")"
-out=$(authz "$APORT" bob)
+expect_eq "socket: authz mode, alice: 200" 200 "$(status_of "$(authz "$AUTHD_MAIN" alice)")"
+out=$(authz "$AUTHD_MAIN" bob)
 expect_eq "socket: authz mode, bob: 403" 403 "$(status_of "$out")"
 expect_no_match "socket: authz mode, bob: no challenge" '^WWW-Authenticate' \
 	"$(printf '%s\n' "$out" | tr -d '\r')"
 
 # Without apache_authz = yes the authz mode is a configuration error.
 grep -v '^apache_authz' "$T/authd.conf" >"$T/authd-noauthz.conf"
-NPORT=$(free_port)
-start_authd "tcp:127.0.0.1:$NPORT" -c "$T/authd-noauthz.conf"
+start_authd tcp:127.0.0.1:0 -c "$T/authd-noauthz.conf"
 expect_eq "socket: authz mode not enabled: 500" 500 \
-	"$(status_of "$(authz "$NPORT" alice)")"
+	"$(status_of "$(authz "$AUTHD_LISTEN" alice)")"
 stop_pid "$AUTHD_PID"
 
 # fcgi-authd gone: every wiring fails closed, profiles included.

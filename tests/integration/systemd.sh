@@ -19,12 +19,13 @@ expect_match "activated: REMOTE_USER" '^Variable-REMOTE_USER: dave$' "$out"
 expect_match "the daemon says it uses systemd's socket" \
 	"socket passed by systemd" "$(cat "$T/authd.log")"
 
-P=$(free_port)
-systemd-socket-activate -l "127.0.0.1:$P" "$FCGI_AUTHD" --allow-root yes --user-file "$U" \
-	>>"$T/authd-tcp.log" 2>&1 </dev/null &
-pid=$!
-bg_pid $pid
-wait_ready $pid "$T/authd-tcp.log" tcp 127.0.0.1 "$P"
+# activate_tcp: on 127.0.0.1:$P (on_free_ports picks P, again if taken).
+activate_tcp() {
+	start_bg "$T/authd-tcp.log" systemd-socket-activate -l "127.0.0.1:$P" \
+		"$FCGI_AUTHD" --allow-root yes --user-file "$U"
+	wait_listen "$BG_PID" tcp 127.0.0.1 "$P"
+}
+on_free_ports systemd-socket-activate "$T/authd-tcp.log" P activate_tcp
 expect_eq "activated on loopback TCP: 401 without credentials" 401 \
 	"$(status_of "$(fcgi --role authorizer "tcp:127.0.0.1:$P")")"
 

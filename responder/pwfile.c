@@ -13,6 +13,7 @@
 
 #include "htpasswd.h"
 #include "pwfile.h"
+#include "token.h"
 #include "util.h"
 #include "verify.h"
 
@@ -331,6 +332,35 @@ legacy_reason(enum hash_kind kind)
     }
 }
 
+/* An entry that expired at the UTC second expires. */
+static void
+audit_expired(struct audit *a, unsigned line, const char *user, size_t ulen,
+              long long expires)
+{
+    char text[64];
+    time_t t = (time_t)expires;
+    struct tm tm;
+
+    if (gmtime_r(&t, &tm) == NULL ||
+        strftime(text, sizeof text, "expired at %Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(text, sizeof text, "expired");
+    audit_emit(a, PWFILE_EXPIRED, line, user, ulen, text);
+}
+
+/* The finding of a file every local user can read (what: of what). */
+static void
+audit_mode(struct audit *a, const struct stat *st, const char *what)
+{
+    char msg[160];
+
+    if (st == NULL || !(st->st_mode & S_IROTH))
+        return;
+    snprintf(msg, sizeof msg,
+             "mode %04o: every local user can read the %s (chmod o-r)",
+             (unsigned)(st->st_mode & 07777), what);
+    audit_emit(a, PWFILE_FILE_MODE, 0, NULL, 0, msg);
+}
+
 /* The findings of the first definition e of a user, seen on line l. */
 static void
 audit_entry(struct audit *a, const char *user, size_t ulen,
@@ -339,8 +369,6 @@ audit_entry(struct audit *a, const char *user, size_t ulen,
     char text[160];
     const char *why = legacy_reason(e->kind);
     unsigned long cost = verify_cost(e->kind, e->hash, e->hash_len);
-    struct tm tm;
-    time_t t;
 
     /* The one reason the loader gave, in its words. */
     if (e->unusable == HTPASSWD_LOCKED)
@@ -365,14 +393,8 @@ audit_entry(struct audit *a, const char *user, size_t ulen,
                  VERIFY_SHA512_ROUNDS_MIN);
         audit_emit(a, PWFILE_WEAK, e->line, user, ulen, text);
     }
-    if (htpasswd_entry_expired(e, now)) {
-        t = (time_t)e->expires;
-        if (gmtime_r(&t, &tm) == NULL ||
-            strftime(text, sizeof text, "expired at %Y-%m-%dT%H:%M:%SZ", &tm) ==
-                0)
-            snprintf(text, sizeof text, "expired");
-        audit_emit(a, PWFILE_EXPIRED, e->line, user, ulen, text);
-    }
+    if (htpasswd_entry_expired(e, now))
+        audit_expired(a, e->line, user, ulen, e->expires);
 }
 
 long
@@ -391,13 +413,7 @@ pwfile_audit(const char *name, const char *text, size_t len,
 
     if (text == NULL)
         len = 0;
-    if (st != NULL && (st->st_mode & S_IROTH)) {
-        snprintf(msg, sizeof msg,
-                 "mode %04o: every local user can read the hashes "
-                 "(chmod o-r)",
-                 (unsigned)(st->st_mode & 07777));
-        audit_emit(&a, PWFILE_FILE_MODE, 0, NULL, 0, msg);
-    }
+    audit_mode(&a, st, "hashes");
     h = htpasswd_parse(name, text != NULL ? text : "", len,
                        opts != NULL ? opts : &all, audit_diag, &a);
     /* Malformed lines were told; fcgi-authd loads none of the file. */
@@ -423,6 +439,99 @@ pwfile_audit(const char *name, const char *text, size_t len,
         audit_entry(&a, text + l.start, l.ulen, e, now);
     }
     htpasswd_free(h);
+    return a.found;
+}
+
+/* ---------------------------------------------------------- token files -- */
+
+bool
+pwfile_is_tokens(const char *text, size_t len)
+{
+    struct pline l;
+    size_t off = 0;
+
+    if (text == NULL)
+        return false;
+    while (next_line(text, len, off, &l)) {
+        off = l.next;
+        if (l.entry && l.hash_len == 6 &&
+            memcmp(text + l.hash_off, "sha256", 6) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The findings of the token line lineno (l, well formed) against f, the
+ * file as fcgi-authd loads it: refused as a repeat, or expired.
+ */
+static void
+audit_token(struct audit *a, const struct tokfile *f,
+            const struct token_entry *l, unsigned lineno, long long now)
+{
+    const struct token_entry *e = tokfile_by_name(f, l->name, l->name_len);
+    char msg[160];
+
+    if (e != NULL && e->line == lineno) {
+        if (token_entry_expired(e, now))
+            audit_expired(a, lineno, l->name, l->name_len, e->expires);
+        return;
+    }
+    /* A later line may hold the name when this one lost on its digest. */
+    if (e != NULL && e->line < lineno) {
+        snprintf(msg, sizeof msg,
+                 "already defined on line %u: fcgi-authd refuses this line",
+                 e->line);
+    } else {
+        e = tokfile_by_digest(f, l->digest);
+        if (e != NULL)
+            snprintf(msg, sizeof msg,
+                     "the same digest as line %u (one token for two names): "
+                     "fcgi-authd refuses this line",
+                     e->line);
+        else
+            snprintf(msg, sizeof msg,
+                     "its digest begins like another line's: fcgi-authd "
+                     "refuses this line");
+    }
+    audit_emit(a, PWFILE_DUPLICATE, lineno, l->name, l->name_len, msg);
+}
+
+long
+pwfile_audit_tokens(const char *name, const char *text, size_t len,
+                    const struct stat *st, long long now, pwfile_audit_fn *fn,
+                    void *ctx)
+{
+    struct audit a = {fn, ctx, 0};
+    struct token_entry e;
+    struct tokfile *f;
+    struct pline l;
+    const char *why;
+    size_t off = 0;
+    unsigned lineno = 0;
+
+    if (text == NULL)
+        len = 0;
+    audit_mode(&a, st, "token names and digests");
+    /* The table fcgi-authd would load: which repeat it refuses. */
+    f = tokfile_parse(name, text != NULL ? text : "", len, NULL, NULL);
+    if (f == NULL)
+        return -1;
+    while (next_line(text, len, off, &l)) {
+        lineno++;
+        off = l.next;
+        switch (token_parse_line(text + l.start, l.end - l.start, &e, &why)) {
+        case TOKEN_LINE_SKIP:
+            break;
+        case TOKEN_LINE_BAD:
+            audit_emit(&a, PWFILE_MALFORMED, lineno, NULL, 0, why);
+            break;
+        case TOKEN_LINE_ENTRY:
+            audit_token(&a, f, &e, lineno, now);
+            break;
+        }
+    }
+    tokfile_free(f);
     return a.found;
 }
 

@@ -1,9 +1,11 @@
 /*
- * pwfile: what fcgi-authd-passwd does to a password file. Edits of the
- * file's text that change one user's lines and keep every other byte, an
- * audit of its entries, and the safe replace of the file on disk (lock,
- * temporary file in the same folder, owner and mode kept, fsync, rename,
- * fsync of the folder).
+ * pwfile: what fcgi-authd-passwd does to a password file or a token file.
+ * Edits of the file's text that change one user's (or token name's) lines
+ * and keep every other byte, an audit of its entries, and the safe
+ * replace of the file on disk (lock, temporary file in the same folder,
+ * owner and mode kept, fsync, rename, fsync of the folder). A token file
+ * ("NAME:sha256:HEX:CREATED[:EXPIRES]", token.h) is edited with the same
+ * functions: its NAME is the first field, as a user is.
  */
 #ifndef FCGI_AUTHD_PWFILE_H
 #define FCGI_AUTHD_PWFILE_H
@@ -139,6 +141,26 @@ long pwfile_audit(const char *name, const char *text, size_t len,
                   const struct stat *st, long long now,
                   const struct htpasswd_opts *opts, pwfile_audit_fn *fn,
                   void *ctx);
+
+/*
+ * Whether text[0..len) is a token file: a line whose second field is
+ * "sha256" (no password hash reads so). A password file never has one.
+ */
+bool pwfile_is_tokens(const char *text, size_t len);
+
+/*
+ * Audit text[0..len) as the token file called name, as fcgi-authd would
+ * load it at time now; st (if not NULL) is the file's stat. Findings, in
+ * line order: PWFILE_FILE_MODE (readable by every local user),
+ * PWFILE_MALFORMED (a line fcgi-authd refuses, with token_parse_line's
+ * reason), PWFILE_DUPLICATE (a name or digest of an earlier line: the
+ * line is refused), PWFILE_EXPIRED. Never shows a digest. Returns the
+ * number of findings that need action (all but PWFILE_EXPIRED), or -1
+ * when out of memory.
+ */
+long pwfile_audit_tokens(const char *name, const char *text, size_t len,
+                         const struct stat *st, long long now,
+                         pwfile_audit_fn *fn, void *ctx);
 
 /* Short name of a finding kind: "legacy", "weak", "locked", ... */
 const char *pwfile_finding_name(enum pwfile_finding_kind kind);

@@ -31,6 +31,7 @@
 
 #include "htpasswd.h"
 #include "pwfile.h"
+#include "token.h"
 
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -453,6 +454,162 @@ START_TEST(pwfile_audit_malformed)
     ck_assert_uint_eq(c->f[1].line, 3);
     assert_no_hash(c->text[1]);
     free(c);
+}
+END_TEST
+
+/* -------------------------------------------------------------- token files --
+ */
+
+#define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HEX_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define HEX_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define HEX_D "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+/* A token made for this test, pasted where its digest belongs. */
+#define PASTED "fcat_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz0u9xyK"
+
+static const struct {
+    const char *text;
+    bool tokens;
+} is_tokens_cases[] = {
+    {"", false},
+    {"# ci:sha256:x\n", false},
+    {"alice:" Y1 "\n", false},
+    {"alice:" Y1 "\nci:sha256:" HEX_A ":2026-01-01\n", true},
+    {"ci:sha256:" HEX_A ":2026-01-01", true},
+    {"ci:sha256\r\n", true},
+    {"ci:sha2567:x\n", false},
+    {"ci:SHA256:x\n", false},
+    {"sha256:x\n", false},
+};
+
+START_TEST(pwfile_is_tokens_table)
+{
+    const char *t = is_tokens_cases[_i].text;
+
+    ck_assert_int_eq(pwfile_is_tokens(t, strlen(t)),
+                     is_tokens_cases[_i].tokens);
+    ck_assert(!pwfile_is_tokens(NULL, 0));
+}
+END_TEST
+
+static const char token_audit_text[] =
+    "# tokens\n"                                     /* 1 */
+    "ci:sha256:" HEX_A ":2026-01-01\n"               /* 2 */
+    "old:sha256:" HEX_B ":2000-01-01:2001-01-31\r\n" /* 3 */
+    "later:sha256:" HEX_C ":2026-01-01:2999-01-01\n" /* 4 */
+    "broken line\n"                                  /* 5 */
+    "ci:sha256:" HEX_D ":2026-01-01\n"               /* 6 */
+    "twin:sha256:" HEX_A ":2026-01-01\n"             /* 7 */
+    "twin:sha256:" HEX_D ":2026-01-01\n"             /* 8 */
+    "leak:sha256:" PASTED ":2026-01-01\n"            /* 9 */
+    "bad:sha256:" HEX_D ":2026-02-30\n";             /* 10 */
+
+static const struct {
+    unsigned line;
+    enum pwfile_finding_kind kind;
+    const char *user;
+    const char *words;
+} token_audit_want[] = {
+    {0, PWFILE_FILE_MODE, NULL,
+     "mode 0604: every local user can read the token"},
+    {3, PWFILE_EXPIRED, "old", "expired at 2001-01-31T00:00:00Z"},
+    {5, PWFILE_MALFORMED, NULL, "expected NAME:sha256:HEX:CREATED"},
+    {6, PWFILE_DUPLICATE, "ci", "already defined on line 2"},
+    /* Refused for its digest; line 8 then holds the name. */
+    {7, PWFILE_DUPLICATE, "twin", "the same digest as line 2"},
+    {9, PWFILE_MALFORMED, NULL, "a token itself"},
+    {10, PWFILE_MALFORMED, NULL, "CREATED"},
+};
+
+START_TEST(pwfile_audit_tokens_findings)
+{
+    struct collected *c = calloc(1, sizeof *c);
+    struct stat st;
+    long found;
+    int i;
+
+    ck_assert_ptr_nonnull(c);
+    memset(&st, 0, sizeof st);
+    st.st_mode = S_IFREG | 0604;
+    found =
+        pwfile_audit_tokens("t", token_audit_text, sizeof token_audit_text - 1,
+                            &st, 1590969600LL, collect, c);
+    for (i = 0; i < c->n && i < NELEM(token_audit_want); i++) {
+        ck_assert_msg(c->f[i].line == token_audit_want[i].line &&
+                          c->f[i].kind == token_audit_want[i].kind,
+                      "finding %d: line %u %s, expected line %u %s", i,
+                      c->f[i].line, pwfile_finding_name(c->f[i].kind),
+                      token_audit_want[i].line,
+                      pwfile_finding_name(token_audit_want[i].kind));
+        if (token_audit_want[i].user == NULL)
+            ck_assert_ptr_null(c->f[i].user);
+        else
+            ck_assert_str_eq(c->user[i], token_audit_want[i].user);
+        ck_assert_msg(strstr(c->text[i], token_audit_want[i].words) != NULL,
+                      "line %u: '%s' lacks '%s'", c->f[i].line, c->text[i],
+                      token_audit_want[i].words);
+        /* Never a digest, never the pasted token. */
+        ck_assert_ptr_null(strstr(c->text[i], "aaaaaaaa"));
+        ck_assert_ptr_null(strstr(c->text[i], "dddddddd"));
+        ck_assert_ptr_null(strstr(c->text[i], "zzzzzzzz"));
+    }
+    ck_assert_int_eq(c->n, NELEM(token_audit_want));
+    /* All but the expired one need action. */
+    ck_assert_int_eq(found, NELEM(token_audit_want) - 1);
+    free(c);
+}
+END_TEST
+
+START_TEST(pwfile_audit_tokens_clean)
+{
+    static const char text[] = "# ok\nci:sha256:" HEX_A ":2026-01-01\n"
+                               "bot:sha256:" HEX_B ":2026-01-01:2999-01-01\n";
+    struct collected *c = calloc(1, sizeof *c);
+    struct stat st;
+
+    ck_assert_ptr_nonnull(c);
+    memset(&st, 0, sizeof st);
+    st.st_mode = S_IFREG | 0640;
+    ck_assert_int_eq(pwfile_audit_tokens("t", text, sizeof text - 1, &st,
+                                         1590969600LL, collect, c),
+                     0);
+    ck_assert_int_eq(c->n, 0);
+    ck_assert_int_eq(pwfile_audit_tokens("t", NULL, 0, NULL, 0, collect, c), 0);
+    ck_assert_int_eq(c->n, 0);
+    /* At 2999-01-01 the second one has expired: listed, not counted. */
+    ck_assert_int_eq(pwfile_audit_tokens("t", text, sizeof text - 1, &st,
+                                         32472144000LL, collect, c),
+                     0);
+    ck_assert_int_eq(c->n, 1);
+    ck_assert_int_eq(c->f[0].kind, PWFILE_EXPIRED);
+    ck_assert_str_eq(c->user[0], "bot");
+    free(c);
+}
+END_TEST
+
+/* A token line is edited as a user line: its name is the first field. */
+START_TEST(pwfile_token_lines_edited)
+{
+    static const char text[] = "# t\nci:sha256:" HEX_A ":2026-01-01\r\n"
+                               "bot:sha256:" HEX_B ":2026-01-01\r\n";
+    struct pwfile_match m;
+    char *out = NULL;
+    size_t outlen = 0;
+
+    ck_assert_uint_eq(pwfile_find(text, sizeof text - 1, "ci", 2, &m), 1);
+    ck_assert_uint_eq(m.line, 2);
+    ck_assert_int_eq(pwfile_set(text, sizeof text - 1, "new", 3,
+                                "sha256:" HEX_C ":2026-01-02", 82, &out,
+                                &outlen, &m),
+                     PWFILE_SET_ADDED);
+    ck_assert_str_eq(out, "# t\nci:sha256:" HEX_A ":2026-01-01\r\n"
+                          "bot:sha256:" HEX_B ":2026-01-01\r\n"
+                          "new:sha256:" HEX_C ":2026-01-02\r\n");
+    free(out);
+    ck_assert_int_eq(
+        pwfile_delete(text, sizeof text - 1, "ci", 2, &out, &outlen), 1);
+    ck_assert_str_eq(out, "# t\nbot:sha256:" HEX_B ":2026-01-01\r\n");
+    free(out);
 }
 END_TEST
 
@@ -929,6 +1086,10 @@ pwfile_suite(void)
     tcase_add_test(tc, pwfile_audit_clean);
     tcase_add_test(tc, pwfile_audit_malformed);
     tcase_add_test(tc, pwfile_audit_caps);
+    tcase_add_loop_test(tc, pwfile_is_tokens_table, 0, NELEM(is_tokens_cases));
+    tcase_add_test(tc, pwfile_audit_tokens_findings);
+    tcase_add_test(tc, pwfile_audit_tokens_clean);
+    tcase_add_test(tc, pwfile_token_lines_edited);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("replace");

@@ -30,7 +30,29 @@ while [ $i -lt $((W + 8)) ]; do
 	kids="$kids $!"
 	i=$((i + 1))
 done
-sleep 0.5
+# held: how many connections on $S the daemon holds (accepted sockets
+# carry the listener's path in /proc/net/unix; a dup counts once).
+held() {
+	perl -e '
+		my ($pid, $path) = @ARGV;
+		my (%conn, %held);
+		open(my $h, "<", "/proc/net/unix") or exit 1;
+		<$h>;
+		while (<$h>) {
+			my @c = split;
+			$conn{$c[6]} = 1 if @c >= 8 && $c[5] eq "03" && $c[7] eq $path;
+		}
+		opendir(my $d, "/proc/$pid/fd") or exit 1;
+		for (readdir $d) {
+			my $l = readlink("/proc/$pid/fd/$_");
+			$held{$1} = 1 if defined $l && $l =~ /^socket:\[(\d+)\]$/ && $conn{$1};
+		}
+		print scalar(keys %held), "\n"' "$AUTHD_PID" "$S"
+}
+# Until every worker holds one of them.
+all_held() { [ "$(held)" -ge $W ]; }
+wait_for "$WAIT_SECS" all_held ||
+	fail_now "the daemon held $(held) connections, not $W, after ${WAIT_SECS}s"
 
 # The canary: answered, although every worker was held by a silent peer.
 # Its own limit is generous (deadline + 3 s) so a loaded machine does not

@@ -149,7 +149,10 @@ while [ "$(now_ms)" -lt "$end" ]; do
 	sleep 0.01
 done
 wait $l3
-sleep 1.5
+# Until the last reloads and connections are done: the descriptors are
+# back where they were (a leak keeps them up: checked below).
+fds_back() { [ "$(fds)" -le "$fd0" ]; }
+wait_for "$WAIT_SECS" fds_back || :
 kill -0 "$AUTHD_PID" && ok "alive after $hups SIGHUPs" ||
 	not_ok "alive after $hups SIGHUPs" "the daemon died"
 expect_eq "no 5xx during the storm" 0 "$(grep -c ' 5[0-9][0-9]$' "$T/load.3")"
@@ -184,7 +187,10 @@ while [ $i -lt 12 ]; do
 	kids="$kids $!"
 	i=$((i + 1))
 done
-sleep 1
+# Under load: until every client has had an answer (its .rc file).
+all_answered() { [ "$(ls "$T"/t.*.rc 2>/dev/null | wc -l)" -eq $i ]; }
+wait_for "$WAIT_SECS" all_answered ||
+	fail_now "not all $i clients had an answer within ${WAIT_SECS}s"
 kill -TERM "$AUTHD_PID"
 wait "$AUTHD_PID"
 expect_eq "SIGTERM under load: exit 0" 0 $?

@@ -3,12 +3,15 @@
  * password files, with modern hashes only and a safe replace of the file.
  * The order of a run is readable in main(): options, checks that need no
  * password, the password, the hash, then the locked edit of the file.
+ * --token makes an API token instead: the token goes to stdout, only its
+ * SHA-256 to the token file, through the same locked edit. -D and --audit
+ * tell a token file by its lines.
  *
  * Exit codes are htpasswd's, so scripts port over: 0 ok, 1 file access,
  * 2 usage, 3 password mismatch (the two prompts, or -v), 4 interrupted,
  * 5 value too long, 6 illegal user name (and -v: no such user, as
- * htpasswd), 7 not a valid password file; 8 is --audit's "entries need
- * action".
+ * htpasswd; --token: the name has a token already), 7 not a valid
+ * password (or token) file; 8 is --audit's "entries need action".
  */
 #include "config.h"
 
@@ -33,6 +36,7 @@
 #include "file.h"
 #include "htpasswd.h"
 #include "pwfile.h"
+#include "token.h"
 #include "util.h"
 #include "verify.h"
 
@@ -45,7 +49,7 @@ enum tool_exit {
     EXIT_MISMATCH = 3,    /* the two entries differ; -v: wrong password */
     EXIT_INTERRUPTED = 4, /* a signal; nothing was written */
     EXIT_TOO_LONG = 5,    /* user, password, file name or line too long */
-    EXIT_BAD_USER = 6,    /* illegal user name; -v: no such user */
+    EXIT_BAD_USER = 6,    /* illegal name; -v: no such user; a name taken */
     EXIT_BAD_FILE = 7,    /* a line fcgi-authd would refuse to load */
     EXIT_AUDIT = 8,       /* --audit listed entries that need action */
 };
@@ -72,6 +76,10 @@ struct tool_opts {
     unsigned long cost; /* 0: the method's default */
     bool cmdline_pw;    /* --password-on-command-line, copied to pw1 */
     unsigned lock_wait;
+    bool token;            /* --token, or -D/--audit of a token file */
+    bool replace;          /* --replace */
+    const char *expires_s; /* --expires, as given */
+    long long expires;     /* its UTC seconds; 0: never */
     const char *file;
     const char *user;
     size_t ulen;
@@ -126,6 +134,8 @@ usage(FILE *f)
           "  " PROG " -v [-i] FILE USER\n"
           "  " PROG " -n [-i] [-B | -m METHOD] [-C COST] USER\n"
           "  " PROG " --audit FILE\n"
+          "  " PROG " --token [-c] [--replace] [--expires YYYY-MM-DD] FILE "
+          "NAME\n"
           "Options:\n"
           "  -c, --create     create FILE (it must not exist yet)\n"
           "  -i, --stdin      read the password from stdin (one line)\n"
@@ -133,11 +143,18 @@ usage(FILE *f)
           "  -m, --method M   yescrypt (default), bcrypt or sha512\n"
           "  -C, --cost N     yescrypt 5..11 (default 5), bcrypt 10..31\n"
           "                   (default 12), sha512 rounds 5000..999999999\n"
-          "  -D, --delete     delete USER (every line of it)\n"
+          "  -D, --delete     delete USER (every line of it); of a token\n"
+          "                   file (lines NAME:sha256:...), NAME's token\n"
           "  -v, --verify     check USER's password; exit 3 if wrong\n"
           "  -n, --print      print \"USER:HASH\" on stdout; no FILE\n"
           "      --audit      list legacy, weak, locked, expired and\n"
-          "                   unusable entries; exit 8 if any need action\n"
+          "                   unusable entries (a token file: expired and\n"
+          "                   refused lines); exit 8 if any need action\n"
+          "      --token      make an API token for NAME: the token alone on\n"
+          "                   stdout, its SHA-256 in FILE (made if missing)\n"
+          "      --expires D  --token: it expires at the start of day D (UTC)\n"
+          "      --replace    --token: a new token for a NAME that has one\n"
+          "                   (without it: exit 6); the old one stops working\n"
           "      --lock-wait S  wait up to S seconds for another edit "
           "(10)\n"
           "      --password-on-command-line PASSWORD\n"
@@ -147,9 +164,10 @@ usage(FILE *f)
           "  -V, --version    the version\n"
           "Exit: 0 ok, 1 file access, 2 usage, 3 password mismatch, "
           "4 interrupted,\n"
-          "5 too long, 6 illegal user name (-v: no such user), 7 invalid "
-          "file,\n"
-          "8 --audit found entries that need action.\n",
+          "5 too long, 6 illegal name (-v: no such user; --token: NAME has "
+          "a\n"
+          "token), 7 invalid file, 8 --audit found entries that need "
+          "action.\n",
           f);
 }
 
@@ -513,6 +531,28 @@ note_created(const struct pwfile *pf)
         gr != NULL ? gr->gr_name : "?", pf->path);
 }
 
+/* Why a password mode leaves a token file alone (exit 7). */
+static void
+say_token_file(const struct tool_opts *o, const char *hint)
+{
+    say("%s holds tokens (lines NAME:sha256:...), not passwords: %s", o->file,
+        hint);
+}
+
+/* Whether the file at path, if it can be read, is a token file. */
+static bool
+file_holds_tokens(const char *path)
+{
+    char err[512], *buf;
+    size_t len = 0;
+    bool tokens;
+
+    buf = file_read(path, PWFILE_MAX, &len, NULL, err, sizeof err);
+    tokens = buf != NULL && pwfile_is_tokens(buf, len);
+    file_free(buf, len);
+    return tokens;
+}
+
 /* One edit of the file's text. */
 struct edit {
     char *out; /* the new text, wiped and freed by edit_file */
@@ -561,7 +601,7 @@ new_text(const struct tool_opts *o, const struct pwfile *pf,
 
 /* What a careful admin wants to know before the file is replaced. */
 static void
-warn_file(const struct pwfile *pf)
+warn_file(const struct tool_opts *o, const struct pwfile *pf)
 {
     if (pf->fd < 0)
         return;
@@ -570,9 +610,43 @@ warn_file(const struct pwfile *pf)
             "contents",
             pf->path, (uintmax_t)pf->st.st_nlink);
     if (pf->st.st_mode & S_IROTH)
-        say("warning: every local user can read %s, and hashes are secrets "
-            "too (chmod o-r %s)",
-            pf->path, pf->path);
+        say("warning: every local user can read %s, %s (chmod o-r %s)",
+            pf->path,
+            o->token ? "the names and expiry of its tokens"
+                     : "and hashes are secrets too",
+            pf->path);
+}
+
+/* commit_edit's "a file appeared at that name since": edit it instead. */
+#define EDIT_RETRY (-2)
+
+/*
+ * Replace the locked file with e's text, unless a signal came: then
+ * nothing is written (exit 4). The replace itself runs with signals held.
+ * may_retry: a new file that another edit made meanwhile is EDIT_RETRY,
+ * not an error.
+ */
+static int
+commit_edit(const struct tool_opts *o, struct pwfile *pf, const struct edit *e,
+            bool may_retry)
+{
+    char err[1024];
+    int rc;
+
+    if (sig_caught) {
+        say("interrupted; %s is unchanged", o->file);
+        return EXIT_INTERRUPTED;
+    }
+    warn_file(o, pf);
+    signals_block(true);
+    rc = pwfile_commit(pf, e->out, e->outlen, err, sizeof err) == 0 ? EXIT_OK
+                                                                    : EXIT_FILE;
+    signals_block(false);
+    if (rc != EXIT_OK && may_retry && pf->fd < 0 && errno == EEXIST)
+        return EDIT_RETRY;
+    if (rc != EXIT_OK)
+        say("%s", err);
+    return rc;
 }
 
 /*
@@ -597,6 +671,11 @@ edit_file(const struct tool_opts *o, const char *new_hash)
         goto done;
     }
     rc = EXIT_BAD_FILE;
+    /* Checked again under the lock: a password line spoils a token file. */
+    if (new_hash != NULL && pwfile_is_tokens(pf.data, pf.len)) {
+        say_token_file(o, "use --token to add a token");
+        goto done;
+    }
     h = parse_file(o->file, pf.data, pf.len);
     if (h == NULL)
         goto done;
@@ -605,20 +684,9 @@ edit_file(const struct tool_opts *o, const char *new_hash)
         rc = rc < 0 ? EXIT_OK : rc;
         goto done;
     }
-    if (sig_caught) {
-        rc = EXIT_INTERRUPTED;
-        say("interrupted; %s is unchanged", o->file);
+    rc = commit_edit(o, &pf, &e, false);
+    if (rc != EXIT_OK)
         goto done;
-    }
-    warn_file(&pf);
-    signals_block(true);
-    rc = pwfile_commit(&pf, e.out, e.outlen, err, sizeof err) == 0 ? EXIT_OK
-                                                                   : EXIT_FILE;
-    signals_block(false);
-    if (rc != EXIT_OK) {
-        say("%s", err);
-        goto done;
-    }
     if (new_hash == NULL)
         fprintf(stderr, "Deleting password for user %s%s\n", o->user,
                 e.removed > 1 ? " (every line of it)" : "");
@@ -636,6 +704,232 @@ done:
     }
     htpasswd_free(h);
     pwfile_close(&pf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- tokens -- */
+
+/* tokfile_parse's errors, told as tool_diag does, and counted in ctx. */
+static void
+token_diag(void *ctx, enum log_level sev, const char *file, unsigned line,
+           const char *msg)
+{
+    unsigned *errors = ctx;
+
+    if (sev == LOGL_ERROR)
+        ++*errors;
+    tool_diag(NULL, sev, file, line, msg);
+}
+
+/* The locked text is a token file fcgi-authd loads whole, or exit 7. */
+static int
+check_tokens(const struct tool_opts *o, const struct pwfile *pf)
+{
+    unsigned errors = 0;
+    struct tokfile *f =
+        tokfile_parse(o->file, pf->data, pf->len, token_diag, &errors);
+
+    if (f == NULL) {
+        say("out of memory");
+        return EXIT_FILE;
+    }
+    tokfile_free(f);
+    if (errors == 0)
+        return EXIT_OK;
+    say("%s is not a valid token file (fcgi-authd refuses those lines): fix "
+        "them first",
+        o->file);
+    return EXIT_BAD_FILE;
+}
+
+/*
+ * The new text of a token file: NAME's lines removed (line NULL: -D; and
+ * --replace), then line appended. EXIT_OK, -1: nothing to do (-D of a
+ * name not there), or the exit code after saying why.
+ */
+static int
+new_token_text(const struct tool_opts *o, const struct pwfile *pf,
+               const char *line, struct edit *e)
+{
+    const char *text = pf->data, *rest;
+    size_t len = pf->len, tlen = 0;
+    struct pwfile_match m;
+    char *tmp = NULL;
+
+    if (pwfile_find(text, len, o->user, o->ulen, &m) > 0 && line != NULL &&
+        !o->replace) {
+        say("%s already has a token (line %u of %s): --replace makes a new "
+            "one (the old one stops working), -D deletes it",
+            o->user, m.line, o->file);
+        return EXIT_BAD_USER;
+    }
+    if (m.count > 0 || line == NULL) {
+        e->removed = pwfile_delete(text, len, o->user, o->ulen, &tmp, &tlen);
+        if (e->removed < 0) {
+            say("out of memory");
+            return EXIT_FILE;
+        }
+        if (line == NULL) {
+            e->out = tmp;
+            e->outlen = tlen;
+            if (e->removed > 0)
+                return EXIT_OK;
+            fprintf(stderr, "Token %s not found\n", o->user);
+            return -1;
+        }
+        text = tmp;
+        len = tlen;
+    }
+    /* pwfile_set appends "NAME:" + the rest, with the file's line ending. */
+    rest = line + o->ulen + 1;
+    e->sr = pwfile_set(text, len, o->user, o->ulen, rest, strlen(rest), &e->out,
+                       &e->outlen, &e->m);
+    free(tmp);
+    if (e->sr != PWFILE_SET_ERROR)
+        return EXIT_OK;
+    say("out of memory");
+    return EXIT_FILE;
+}
+
+/*
+ * Open FILE for a token edit: locked when it exists; made (a new file,
+ * PWFILE_NEW_MODE) when it does not and a token is being added, or with -c.
+ */
+static int
+open_tokens(const struct tool_opts *o, struct pwfile *pf, bool *create)
+{
+    char err[1024];
+    struct stat st;
+
+    *create = o->create || (o->mode == MODE_SET && lstat(o->file, &st) != 0 &&
+                            errno == ENOENT);
+    if (pwfile_open(o->file, *create ? PWFILE_CREATE : PWFILE_EXISTING,
+                    o->lock_wait * 1000U, pf, err, sizeof err) == 0)
+        return EXIT_OK;
+    say("%s", err);
+    return errno == EINTR ? EXIT_INTERRUPTED : EXIT_FILE;
+}
+
+/*
+ * Lock (or make) the token file, check it, make the new text (line NULL:
+ * -D of NAME), write it. EDIT_RETRY: another edit made the file meanwhile.
+ */
+static int
+edit_tokens(const struct tool_opts *o, const char *line)
+{
+    struct edit e = {.sr = PWFILE_SET_ADDED};
+    struct pwfile pf;
+    bool created = false;
+    int rc;
+
+    sig_defer = 1;
+    rc = open_tokens(o, &pf, &created);
+    if (rc == EXIT_OK)
+        rc = check_tokens(o, &pf);
+    if (rc == EXIT_OK)
+        rc = new_token_text(o, &pf, line, &e);
+    if (rc == -1) {
+        rc = EXIT_OK;
+        goto done;
+    }
+    if (rc == EXIT_OK)
+        rc = commit_edit(o, &pf, &e, created && !o->create);
+    if (rc == EXIT_OK) {
+        if (line == NULL)
+            fprintf(stderr, "Deleting token %s%s\n", o->user,
+                    e.removed > 1 ? " (every line of it)" : "");
+        else
+            fprintf(stderr, "%s token for %s%s%s\n",
+                    e.removed > 0 ? "Replacing" : "Adding", o->user,
+                    o->expires != 0 ? ", expires " : "",
+                    o->expires != 0 ? o->expires_s : "");
+        if (created)
+            note_created(&pf);
+    }
+done:
+    free(e.out);
+    pwfile_close(&pf);
+    return rc;
+}
+
+/*
+ * The token and a newline on stdout with write(2): no stdio buffer keeps
+ * a copy.
+ */
+static int
+print_token(const struct tool_opts *o, const char *tok)
+{
+    char out[TOKEN_LEN + 1];
+    size_t off = 0;
+    ssize_t w = 0;
+
+    memcpy(out, tok, TOKEN_LEN);
+    out[TOKEN_LEN] = '\n';
+    while (off < sizeof out) {
+        w = write(STDOUT_FILENO, out + off, sizeof out - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    util_wipe(out, sizeof out);
+    if (off == sizeof out)
+        return EXIT_OK;
+    say("cannot write the token to stdout (%s): %s's entry is in %s but "
+        "nobody has its token: delete it with -D",
+        w < 0 ? strerror(errno) : "short write", o->user, o->file);
+    return EXIT_FILE;
+}
+
+/* Before a token is made: somewhere to print it, and -c's check. */
+static int
+precheck_token(const struct tool_opts *o)
+{
+    int fl = fcntl(STDOUT_FILENO, F_GETFL);
+
+    if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+        say("stdout is closed: the token would be lost; nothing written");
+        return EXIT_FILE;
+    }
+    return o->create ? precheck_file(o) : EXIT_OK;
+}
+
+static int
+run_token(const struct tool_opts *o)
+{
+    char tok[TOKEN_LEN + 1], line[TOKEN_LINE_MAX + 1];
+    unsigned char d[TOKEN_DIGEST_LEN];
+    int rc = precheck_token(o), tries = 0;
+
+    if (rc != EXIT_OK)
+        return rc;
+    /* From here a signal is only recorded: the token is wiped on exit. */
+    sig_defer = 1;
+    if (token_generate(tok) != 0) {
+        say("cannot make a token: no randomness from the kernel: %s",
+            strerror(errno));
+        return EXIT_FILE;
+    }
+    token_digest(tok, TOKEN_LEN, d);
+    rc = EXIT_FILE;
+    if (token_format_line(line, sizeof line, o->user, o->ulen, d,
+                          (long long)time(NULL), o->expires) < 0) {
+        say("cannot write the line of %s", o->user);
+        goto done;
+    }
+    do
+        rc = edit_tokens(o, line);
+    while (rc == EDIT_RETRY && ++tries < 3);
+    if (rc == EDIT_RETRY) {
+        say("%s: made by other edits meanwhile, again and again; try again",
+            o->file);
+        rc = EXIT_FILE;
+    }
+    if (rc == EXIT_OK)
+        rc = print_token(o, tok);
+done:
+    util_wipe(tok, sizeof tok);
     return rc;
 }
 
@@ -661,8 +955,11 @@ run_set(const struct tool_opts *o)
 static int
 run_delete(const struct tool_opts *o)
 {
-    int rc = precheck_file(o);
+    int rc;
 
+    if (o->token)
+        return edit_tokens(o, NULL);
+    rc = precheck_file(o);
     return rc == EXIT_OK ? edit_file(o, NULL) : rc;
 }
 
@@ -800,8 +1097,12 @@ run_audit(const struct tool_opts *o)
         say("cannot read %s: %s", o->file, err);
         return EXIT_FILE;
     }
-    found = pwfile_audit(o->file, buf, len, &st, (long long)time(NULL),
-                         &tool_read_opts, audit_print, &a);
+    if (o->token)
+        found = pwfile_audit_tokens(o->file, buf, len, &st,
+                                    (long long)time(NULL), audit_print, &a);
+    else
+        found = pwfile_audit(o->file, buf, len, &st, (long long)time(NULL),
+                             &tool_read_opts, audit_print, &a);
     file_free(buf, len);
     if (fflush(stdout) != 0) {
         say("cannot write to stdout: %s", strerror(errno));
@@ -812,7 +1113,9 @@ run_audit(const struct tool_opts *o)
         return EXIT_FILE;
     }
     if (a.malformed > 0) {
-        say("%s is not a valid password file (fcgi-authd would refuse it)",
+        say(o->token ? "%s has lines fcgi-authd refuses (it loads the rest)"
+                     : "%s is not a valid password file (fcgi-authd would "
+                       "refuse it)",
             o->file);
         return EXIT_BAD_FILE;
     }
@@ -825,6 +1128,9 @@ enum {
     OPT_AUDIT = 256,
     OPT_CMDLINE_PW,
     OPT_LOCK_WAIT,
+    OPT_TOKEN,
+    OPT_EXPIRES,
+    OPT_REPLACE,
 };
 
 /* Why the methods htpasswd writes are not written here. */
@@ -1016,10 +1322,52 @@ parse_option(int c, char *arg, struct tool_opts *o, bool *cost_set)
         rc = parse_number(arg, LOCK_WAIT_MAX, "--lock-wait", &v);
         o->lock_wait = (unsigned)v;
         break;
+    case OPT_TOKEN:
+        o->token = true;
+        break;
+    case OPT_EXPIRES:
+        o->expires_s = arg;
+        break;
+    case OPT_REPLACE:
+        o->replace = true;
+        break;
     default:
         return refuse_htpasswd_flag(c);
     }
     return rc;
+}
+
+/* --token and its options: a token is made, never typed. */
+static int
+check_token_options(const struct tool_opts *o, bool cost_set)
+{
+    if (o->token && (o->mode == MODE_VERIFY || o->mode == MODE_PRINT))
+        return usage_error("--token goes with making a token, -D and --audit");
+    if ((o->replace || o->expires_s != NULL) &&
+        !(o->token && o->mode == MODE_SET))
+        return usage_error("--replace and --expires only go with --token "
+                           "FILE NAME");
+    if (o->token &&
+        (o->from_stdin || o->cmdline_pw || o->method_set || cost_set))
+        return usage_error("--token takes no password, method or cost: the "
+                           "token is made at random");
+    return EXIT_OK;
+}
+
+/* --expires: a day that has not begun yet (UTC). */
+static int
+parse_expires(struct tool_opts *o)
+{
+    size_t n = strlen(o->expires_s);
+
+    if (n != 10 || util_parse_utc(o->expires_s, n, &o->expires) != 0)
+        return usage_error("--expires '%s': expected a day, YYYY-MM-DD (UTC)",
+                           o->expires_s);
+    if (o->expires <= (long long)time(NULL))
+        return usage_error("--expires %s: that day has begun (UTC) and a "
+                           "token expires at its start: it would never work",
+                           o->expires_s);
+    return EXIT_OK;
 }
 
 /* The combinations that make sense, and the operands each mode takes. */
@@ -1028,9 +1376,13 @@ check_combination(struct tool_opts *o, bool cost_set, int nargs)
 {
     bool new_pw = o->mode == MODE_SET || o->mode == MODE_PRINT;
     int want = o->mode == MODE_AUDIT || o->mode == MODE_PRINT ? 1 : 2;
+    int rc;
 
     if (o->modes > 1)
         return usage_error("choose one of -D, -v, -n and --audit");
+    rc = check_token_options(o, cost_set);
+    if (rc != EXIT_OK)
+        return rc;
     if (o->create && o->mode != MODE_SET)
         return usage_error("-c only goes with adding or changing a user");
     if (o->from_stdin && o->cmdline_pw)
@@ -1050,9 +1402,30 @@ check_combination(struct tool_opts *o, bool cost_set, int nargs)
                       : "FILE and USER expected");
     if (!o->method_set)
         o->method = HASH_YESCRYPT;
+    if (o->expires_s != NULL)
+        return parse_expires(o);
     if (cost_set)
         return check_cost(o);
     return EXIT_OK;
+}
+
+/* A token's NAME: token_name_check's rules (no spaces at all). */
+static int
+check_token_name(const struct tool_opts *o)
+{
+    const char *why;
+
+    switch (token_name_check(o->user, o->ulen, &why)) {
+    case TOKEN_NAME_OK:
+        return EXIT_OK;
+    case TOKEN_NAME_TOO_LONG:
+        say("%s", why);
+        return EXIT_TOO_LONG;
+    case TOKEN_NAME_ILLEGAL:
+        break;
+    }
+    say("%s", why);
+    return EXIT_BAD_USER;
 }
 
 /* The operands: their lengths and the user name's characters. */
@@ -1068,6 +1441,8 @@ check_operands(struct tool_opts *o)
     if (o->user == NULL)
         return EXIT_OK;
     o->ulen = strlen(o->user);
+    if (o->token)
+        return check_token_name(o);
     switch (pwfile_user_check(o->user, o->ulen, &why)) {
     case PWFILE_USER_OK:
         return EXIT_OK;
@@ -1096,6 +1471,9 @@ parse_args(int argc, char **argv, struct tool_opts *o)
         {"audit", no_argument, NULL, OPT_AUDIT},
         {"password-on-command-line", required_argument, NULL, OPT_CMDLINE_PW},
         {"lock-wait", required_argument, NULL, OPT_LOCK_WAIT},
+        {"token", no_argument, NULL, OPT_TOKEN},
+        {"expires", required_argument, NULL, OPT_EXPIRES},
+        {"replace", no_argument, NULL, OPT_REPLACE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1137,6 +1515,32 @@ parse_args(int argc, char **argv, struct tool_opts *o)
     return check_operands(o);
 }
 
+/*
+ * A token file needs no --token for -D and --audit (its lines tell), and
+ * is left alone where a password is meant.
+ */
+static int
+tell_file_kind(struct tool_opts *o)
+{
+    if (o->token || o->create || o->mode == MODE_PRINT ||
+        !file_holds_tokens(o->file))
+        return EXIT_OK;
+    switch (o->mode) {
+    case MODE_DELETE:
+    case MODE_AUDIT:
+        o->token = true;
+        return EXIT_OK;
+    case MODE_SET:
+        say_token_file(o, "add a token with --token");
+        return EXIT_BAD_FILE;
+    case MODE_VERIFY:
+    case MODE_PRINT:
+        break;
+    }
+    say_token_file(o, "-v checks passwords");
+    return EXIT_BAD_FILE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1149,11 +1553,13 @@ main(int argc, char **argv)
         rc = fflush(stdout) == 0 ? EXIT_OK : EXIT_FILE;
         goto done;
     }
+    if (rc == EXIT_OK)
+        rc = tell_file_kind(&o);
     if (rc != EXIT_OK)
         goto done;
     switch (o.mode) {
     case MODE_SET:
-        rc = run_set(&o);
+        rc = o.token ? run_token(&o) : run_set(&o);
         break;
     case MODE_DELETE:
         rc = run_delete(&o);

@@ -15,49 +15,6 @@
 #include "log.h"
 #include "testutil.h"
 
-/* ------------------------------------------------ capturing stderr -- */
-
-static int saved_stderr = -1;
-static char stderr_path[256];
-static char stderr_text[8192];
-
-/* From here on fd 2 writes to a file in a fresh temporary folder. */
-static void
-stderr_capture(void)
-{
-    int fd;
-
-    testutil_tmpdir("check_log");
-    testutil_tmp_path(stderr_path, sizeof stderr_path, "stderr");
-    fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ck_assert_int_ge(fd, 0);
-    fflush(stderr);
-    saved_stderr = dup(STDERR_FILENO);
-    ck_assert_int_ge(saved_stderr, 0);
-    ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
-    close(fd);
-}
-
-/* fd 2 back as it was; returns what was written meanwhile. */
-static const char *
-stderr_release(void)
-{
-    ssize_t n;
-    int fd;
-
-    ck_assert_int_eq(dup2(saved_stderr, STDERR_FILENO), STDERR_FILENO);
-    close(saved_stderr);
-    saved_stderr = -1;
-    fd = open(stderr_path, O_RDONLY);
-    ck_assert_int_ge(fd, 0);
-    n = read(fd, stderr_text, sizeof stderr_text - 1);
-    ck_assert_int_ge(n, 0);
-    stderr_text[n] = '\0';
-    close(fd);
-    testutil_cleanup();
-    return stderr_text;
-}
-
 /* How many '\n' s holds. */
 static size_t
 lines(const char *s)
@@ -176,12 +133,12 @@ START_TEST(log_msg_one_whole_line)
     const char *out;
 
     log_set_level(LOGL_INFO);
-    stderr_capture();
+    testutil_stderr_capture();
     log_msg(LOGL_WARN, "x=%d %s", 5, "y");
     log_msg(LOGL_DEBUG, "not shown");
     log_msg(LOGL_ERROR, "bad");
     log_msg(LOGL_INFO, "fine");
-    out = stderr_release();
+    out = testutil_stderr_release();
     ck_assert_str_eq(out, "fcgi-authd: warning: x=5 y\n"
                           "fcgi-authd: error: bad\n"
                           "fcgi-authd: info: fine\n");
@@ -196,10 +153,10 @@ START_TEST(log_msg_long_is_cut)
 
     memset(big, 'q', sizeof big - 1);
     log_set_level(LOGL_INFO);
-    stderr_capture();
+    testutil_stderr_capture();
     log_msg(LOGL_INFO, "%s", big);
     log_msg(LOGL_INFO, "next");
-    out = stderr_release();
+    out = testutil_stderr_release();
     ck_assert_uint_eq(lines(out), 2);
     ck_assert_ptr_nonnull(strstr(out, "qqq\nfcgi-authd: info: next\n"));
     ck_assert_uint_lt(strlen(out), 2100);
@@ -212,12 +169,12 @@ START_TEST(log_diag_format)
     const char *out;
 
     log_set_level(LOGL_INFO);
-    stderr_capture();
+    testutil_stderr_capture();
     log_diag(NULL, LOGL_ERROR, "/etc/users", 3, "no ':'");
     log_diag(NULL, LOGL_WARN, "/etc/users", 0, "empty file");
     log_diag(NULL, LOGL_ERROR, NULL, 2, "bad option");
     log_diag(NULL, LOGL_DEBUG, "/etc/users", 1, "hidden");
-    out = stderr_release();
+    out = testutil_stderr_release();
     ck_assert_str_eq(out, "fcgi-authd: error: /etc/users:3: no ':'\n"
                           "fcgi-authd: warning: /etc/users: empty file\n"
                           "fcgi-authd: error: command line:2: bad option\n");
@@ -234,12 +191,12 @@ START_TEST(log_rate_caps_and_counts)
 
     log_set_level(LOGL_INFO);
     log_set_rate(5);
-    stderr_capture();
+    testutil_stderr_capture();
     for (int i = 0; i < 20; i++)
         allowed += log_decision_allowed();
     log_flush_dropped();
     log_flush_dropped(); /* nothing more to say */
-    out = stderr_release();
+    out = testutil_stderr_release();
     ck_assert_uint_eq(allowed, 5);
     ck_assert_str_eq(out, "fcgi-authd: warning: 15 decision lines not logged "
                           "(more than 5 a second)\n");
@@ -254,14 +211,14 @@ START_TEST(log_rate_refills)
 
     log_set_level(LOGL_INFO);
     log_set_rate(2);
-    stderr_capture();
+    testutil_stderr_capture();
     ck_assert(log_decision_allowed());
     ck_assert(log_decision_allowed());
     ck_assert(!log_decision_allowed());
     nanosleep(&ts, NULL);
     /* The drop is reported when lines flow again. */
     ck_assert(log_decision_allowed());
-    out = stderr_release();
+    out = testutil_stderr_release();
     ck_assert_str_eq(out, "fcgi-authd: warning: 1 decision lines not logged "
                           "(more than 2 a second)\n");
 }

@@ -12,30 +12,7 @@
 
 #include "conf.h"
 #include "response.h"
-
-/* ---------------------------------------------------------- the sink -- */
-
-struct membuf {
-    char buf[16384];
-    size_t len;
-    unsigned calls;
-    unsigned fail_at; /* 1-based call that fails; 0: never */
-};
-
-static int
-membuf_write(void *ctx, const char *p, size_t n)
-{
-    struct membuf *m = ctx;
-
-    m->calls++;
-    if (m->fail_at != 0 && m->calls >= m->fail_at)
-        return -1;
-    ck_assert_uint_le(n, sizeof m->buf - 1 - m->len);
-    memcpy(m->buf + m->len, p, n);
-    m->len += n;
-    m->buf[m->len] = '\0';
-    return 0;
-}
+#include "testutil.h"
 
 /* ------------------------------------------------ the parsed response -- */
 
@@ -51,7 +28,7 @@ struct parsed {
 
 /* Split m into header lines and body; fails the test when malformed. */
 static void
-parse_response(struct membuf *m, struct parsed *p)
+parse_response(struct testutil_membuf *m, struct parsed *p)
 {
     char *s = m->buf, *end = m->buf + m->len;
 
@@ -132,9 +109,9 @@ decision_init(struct decision *d, int status, enum authz_reason reason,
 }
 
 static void
-render(const struct decision *d, struct membuf *m, struct parsed *p)
+render(const struct decision *d, struct testutil_membuf *m, struct parsed *p)
 {
-    struct sink out = {membuf_write, m};
+    struct sink out = {testutil_membuf_write, m};
 
     memset(m, 0, sizeof *m);
     ck_assert_int_eq(response_write(d, &out), 0);
@@ -169,7 +146,7 @@ assert_denial(const struct parsed *p, const char *status_line)
 START_TEST(response_allow)
 {
     struct decision d;
-    struct membuf m;
+    struct testutil_membuf m;
     struct parsed p;
     const char *h = NULL;
 
@@ -192,7 +169,7 @@ START_TEST(response_allow_user_bytes)
 {
     static const char *const users[] = {"jos\xc3\xa9", "a b", "x", "ALICE"};
     struct decision d;
-    struct membuf m;
+    struct testutil_membuf m;
     struct parsed p;
     const char *h = NULL;
     char want[HTPASSWD_USER_MAX + 32];
@@ -256,7 +233,7 @@ static const struct {
 START_TEST(response_fails_closed)
 {
     struct decision d;
-    struct membuf m;
+    struct testutil_membuf m;
     struct parsed p;
 
     decision_init(&d, closed_cases[_i].status, closed_cases[_i].reason,
@@ -291,7 +268,7 @@ static const struct {
 START_TEST(response_deny_no_challenge)
 {
     struct decision d;
-    struct membuf m;
+    struct testutil_membuf m;
     struct parsed p;
 
     /* The claimed user is set, as authz leaves it on a denial. */
@@ -330,7 +307,7 @@ static const struct {
 START_TEST(response_unauthorized)
 {
     struct decision d;
-    struct membuf m;
+    struct testutil_membuf m;
     struct parsed p;
     const char *h = NULL;
 
@@ -359,7 +336,7 @@ START_TEST(response_unauthorized_reasons)
         REASON_OK,
     };
     struct decision d;
-    struct membuf m;
+    struct testutil_membuf m;
     struct parsed p;
 
     for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
@@ -379,7 +356,7 @@ START_TEST(response_unauthorized_longest_realm)
     char realm[CONF_REALM_MAX + 1];
     char want[2 * CONF_REALM_MAX + 64];
     struct decision d;
-    struct membuf m;
+    struct testutil_membuf m;
     struct parsed p;
     const char *h = NULL;
     size_t o;
@@ -408,7 +385,7 @@ START_TEST(response_unauthorized_oversized_realm)
 {
     static char realm[4096];
     struct decision d;
-    struct membuf m;
+    struct testutil_membuf m;
     struct parsed p;
 
     memset(realm, 'r', sizeof realm - 1);
@@ -431,8 +408,8 @@ static const int sink_statuses[] = {200, 400, 401, 403, 500, 302};
 START_TEST(response_sink_failure)
 {
     struct decision d;
-    struct membuf m;
-    struct sink out = {membuf_write, &m};
+    struct testutil_membuf m;
+    struct sink out = {testutil_membuf_write, &m};
 
     decision_init(&d, sink_statuses[_i], REASON_OK, "alice");
     memset(&m, 0, sizeof m);
@@ -446,8 +423,8 @@ END_TEST
 START_TEST(response_sink_late_failure)
 {
     struct decision d;
-    struct membuf m;
-    struct sink out = {membuf_write, &m};
+    struct testutil_membuf m;
+    struct sink out = {testutil_membuf_write, &m};
     unsigned calls;
 
     decision_init(&d, 401, REASON_NO_CREDENTIALS, NULL);

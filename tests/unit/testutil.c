@@ -196,6 +196,65 @@ testutil_basic_header(char *dst, size_t cap, const char *cred, size_t n)
     dst[o] = '\0';
 }
 
+int
+testutil_membuf_write(void *ctx, const char *p, size_t n)
+{
+    struct testutil_membuf *m = ctx;
+
+    m->calls++;
+    if (m->fail_at != 0 && m->calls >= m->fail_at)
+        return -1;
+    ck_assert_uint_le(n, sizeof m->buf - 1 - m->len);
+    memcpy(m->buf + m->len, p, n);
+    m->len += n;
+    m->buf[m->len] = '\0';
+    return 0;
+}
+
+static int testutil_saved_stderr = -1;
+static char testutil_stderr_path[64];
+static char testutil_stderr_text[8192];
+
+void
+testutil_stderr_capture(void)
+{
+    int fd;
+
+    /* One a failed test left open (CK_FORK=no) ends here. */
+    if (testutil_saved_stderr >= 0)
+        (void)testutil_stderr_release();
+    snprintf(testutil_stderr_path, sizeof testutil_stderr_path,
+             "/tmp/testutil-stderr.XXXXXX");
+    fd = mkstemp(testutil_stderr_path);
+    ck_assert_int_ge(fd, 0);
+    fflush(stderr);
+    testutil_saved_stderr = dup(STDERR_FILENO);
+    ck_assert_int_ge(testutil_saved_stderr, 0);
+    ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+    close(fd);
+}
+
+const char *
+testutil_stderr_release(void)
+{
+    ssize_t n;
+    int fd;
+
+    ck_assert_int_ge(testutil_saved_stderr, 0);
+    fflush(stderr);
+    ck_assert_int_eq(dup2(testutil_saved_stderr, STDERR_FILENO), STDERR_FILENO);
+    close(testutil_saved_stderr);
+    testutil_saved_stderr = -1;
+    fd = open(testutil_stderr_path, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    n = read(fd, testutil_stderr_text, sizeof testutil_stderr_text - 1);
+    ck_assert_int_ge(n, 0);
+    testutil_stderr_text[n] = '\0';
+    close(fd);
+    unlink(testutil_stderr_path);
+    return testutil_stderr_text;
+}
+
 static int
 testutil_run_with(Suite *s, bool fork)
 {

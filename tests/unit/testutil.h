@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "log.h"
+#include "response.h"
 
 /*
  * A fresh folder /tmp/<prefix>.XXXXXX, removed with everything in it by
@@ -89,6 +90,34 @@ void testutil_quiet_diag(void *ctx, enum log_level sev, const char *file,
  * dst is too small.
  */
 void testutil_basic_header(char *dst, size_t cap, const char *cred, size_t n);
+
+/* What a struct sink wrote, kept in memory (always NUL-terminated). */
+struct testutil_membuf {
+    char buf[16384];
+    size_t len;
+    unsigned calls;
+    unsigned fail_at; /* 1-based write that fails (and every later); 0: none */
+};
+
+/*
+ * The write of a struct sink whose ctx is a struct testutil_membuf (zeroed
+ * by the caller): {testutil_membuf_write, &m}. Fails the test when the
+ * text does not fit.
+ */
+int testutil_membuf_write(void *ctx, const char *p, size_t n);
+
+/*
+ * From here on fd 2 writes to a temporary file, until
+ * testutil_stderr_release. Not nested: a capture still open (a test that
+ * failed without releasing it) is released first.
+ */
+void testutil_stderr_capture(void);
+
+/*
+ * fd 2 back as it was, the file removed; returns what was written
+ * meanwhile (its first 8 KiB, NUL-terminated), valid until the next call.
+ */
+const char *testutil_stderr_release(void);
 
 /* Run s (CK_NORMAL), free the runner: EXIT_SUCCESS when nothing failed. */
 int testutil_run(Suite *s);

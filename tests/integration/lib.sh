@@ -113,6 +113,13 @@ _lib_secrets_logged() {
 				_lib_found=1
 			fi
 		done
+		# Bearer tokens a test made (FIXTURE_TOKENS, whole tokens).
+		for _lib_tok in ${FIXTURE_TOKENS:-}; do
+			if grep -qF -e "$_lib_tok" "$_lib_log"; then
+				echo "SECRET IN LOG: ${_lib_log#"$T"/} holds a Bearer token" >&2
+				_lib_found=1
+			fi
+		done
 	done
 	[ "$_lib_found" = 0 ]
 }

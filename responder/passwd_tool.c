@@ -794,20 +794,29 @@ new_token_text(const struct tool_opts *o, const struct pwfile *pf,
 /*
  * Open FILE for a token edit: locked when it exists; made (a new file,
  * PWFILE_NEW_MODE) when it does not and a token is being added, or with -c.
+ * *create tells which.
  */
 static int
 open_tokens(const struct tool_opts *o, struct pwfile *pf, bool *create)
 {
+    bool may_create = o->mode == MODE_SET && !o->create;
     char err[1024];
-    struct stat st;
+    int tries, saved = 0;
 
-    *create = o->create || (o->mode == MODE_SET && lstat(o->file, &st) != 0 &&
-                            errno == ENOENT);
-    if (pwfile_open(o->file, *create ? PWFILE_CREATE : PWFILE_EXISTING,
-                    o->lock_wait * 1000U, pf, err, sizeof err) == 0)
-        return EXIT_OK;
+    *create = o->create;
+    for (tries = 0; tries < 3; tries++) {
+        if (pwfile_open(o->file, *create ? PWFILE_CREATE : PWFILE_EXISTING,
+                        o->lock_wait * 1000U, pf, err, sizeof err) == 0)
+            return EXIT_OK;
+        saved = errno;
+        /* Made (or removed) by another edit between two looks: again. */
+        if (!may_create || (saved != ENOENT && saved != EEXIST))
+            break;
+        *create = saved == ENOENT;
+        pwfile_close(pf);
+    }
     say("%s", err);
-    return errno == EINTR ? EXIT_INTERRUPTED : EXIT_FILE;
+    return saved == EINTR ? EXIT_INTERRUPTED : EXIT_FILE;
 }
 
 /*

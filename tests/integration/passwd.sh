@@ -2,7 +2,9 @@
 # the file kept byte for byte except the changed line, mode and owner kept
 # (new files 0640), a failed write that leaves the original intact, the
 # lock, the prompts on a real terminal (echo off, Ctrl-C restores it), the
-# audit; then nginx's own auth_basic and fcgi-authd both reading a file the
+# audit; API tokens (--token: the token on stdout only, its digest in the
+# token file, --expires, --replace, -D, the lock, parallel runs, the token
+# audit); then nginx's own auth_basic and fcgi-authd both reading a file the
 # tool wrote, before and after the tool changes it.
 . "$top_srcdir/tests/integration/lib.sh"
 
@@ -600,6 +602,271 @@ expect_match "--audit names the malformed line" '^line 2: malformed' "$OUT"
 expect_no_match "--audit does not show the line" 'has no colon' "$OUT"
 run "$PW" --audit "$T/no-such-file"
 expect_rc "--audit of a missing file" 1
+
+# --------------------------------------------------------------- tokens --
+
+# tok ARGS...: the tool with --token; stdout in $TOK, stderr in $OUT,
+# status in $RC. Every token printed is kept in $T/printed.list.
+tok() {
+	TOK=$("$PW" --token "$@" 2>"$T/tok.err")
+	RC=$?
+	OUT=$(cat "$T/tok.err")
+	[ -z "$TOK" ] || printf '%s\n' "$TOK" >>"$T/printed.list"
+}
+
+# sha256_of TEXT: the lowercase hex SHA-256 of TEXT (no newline).
+sha256_of() {
+	printf '%s' "$1" | sha256sum | cut -d' ' -f1
+}
+
+TOKRE='^fcat_[0-9A-Za-z]{38}$'
+TODAY=$(date -u +%F)
+: >"$T/printed.list"
+K=$T/tokens
+tok "$K" ci
+expect_rc "--token makes a missing file" 0
+expect_match "--token prints the token" "$TOKRE" "$TOK"
+expect_eq "--token prints one line" 1 "$(printf '%s\n' "$TOK" | wc -l)"
+expect_match "--token: says so on stderr" '^Adding token for ci$' "$OUT"
+expect_match "--token: notes the new file" 'note: created .*mode 0640' "$OUT"
+expect_no_match "--token: the token is not on stderr" 'fcat_' "$OUT"
+expect_eq "a new token file is 0640" 640 "$(stat -c %a "$K")"
+expect_eq "a new token file is the caller's" "$(id -u):$(id -g)" "$(stat -c %u:%g "$K")"
+expect_eq "the token file: NAME:sha256:HEX:CREATED" \
+	"ci:sha256:$(sha256_of "$TOK"):$TODAY" "$(cat "$K")"
+CI_TOK=$TOK
+no_temp "--token leaves no temporary file" "$T"
+
+tok "$K" bot --expires 2099-01-31
+expect_rc "--token --expires" 0
+expect_match "--expires: said" '^Adding token for bot, expires 2099-01-31$' "$OUT"
+expect_eq "--expires: the fifth field" \
+	"bot:sha256:$(sha256_of "$TOK"):$TODAY:2099-01-31" "$(sed -n 2p "$K")"
+[ "$TOK" != "$CI_TOK" ] && ok "two tokens differ" || not_ok "two tokens differ" "$TOK"
+BOT_TOK=$TOK
+for e in 2001-01-01 "$TODAY" 2099-02-30 2099-1-1 tomorrow 2099-01-01T00:00:00Z; do
+	cp "$K" "$T/k0"
+	tok "$K" late --expires "$e"
+	expect_rc "--expires $e refused" 2
+	expect_eq "--expires $e: no token printed" "" "$TOK"
+	same_file "--expires $e: the file is unchanged" "$T/k0" "$K"
+done
+
+# Names: the token file's rules, and a taken one.
+cp "$K" "$T/k0"
+for n in 'a b' 'a:b' "$(printf 'a\tb')" '#ci' "$CI_TOK"; do
+	tok "$K" "$n"
+	expect_rc "an illegal token name" 6
+done
+tok "$K" "$(printf '%0256d' 0)"
+expect_rc "a token name of 256 bytes" 5
+tok "$K" ci
+expect_rc "a NAME that has a token" 6
+expect_match "a taken NAME: says what to do" \
+	'ci already has a token \(line 1 of .*\): --replace makes a new one' "$OUT"
+expect_eq "a taken NAME: no token printed" "" "$TOK"
+same_file "refused names change nothing" "$T/k0" "$K"
+for args in "-i $K x" "-B $K x" "-C 12 $K x" "-v $K ci" "-n ci" \
+	"$K" "--expires 2099-01-01 $K" "-D --replace $K ci" "-D --expires 2099-01-01 $K ci"; do
+	# shellcheck disable=SC2086 # one word per argument
+	tok $args </dev/null
+	expect_rc "usage: --token '$args'" 2
+done
+run "$PW" --expires 2099-01-01 "$K" x </dev/null
+expect_rc "usage: --expires without --token" 2
+same_file "usage errors change nothing" "$T/k0" "$K"
+
+# --replace: the old token's line goes, the new one comes, in one replace.
+ino=$(stat -c %i "$K")
+tok --replace "$K" ci
+expect_rc "--replace" 0
+expect_match "--replace: said" '^Replacing token for ci$' "$OUT"
+expect_eq "--replace: still one line for ci" 1 "$(grep -c '^ci:' "$K")"
+expect_eq "--replace: the new digest" "$(sha256_of "$TOK")" "$(grep '^ci:' "$K" | cut -d: -f3)"
+expect_eq "--replace: the old digest is gone" 0 "$(grep -c "$(sha256_of "$CI_TOK")" "$K")"
+expect_eq "--replace: bot untouched" "bot:sha256:$(sha256_of "$BOT_TOK"):$TODAY:2099-01-31" \
+	"$(grep '^bot:' "$K")"
+[ "$(stat -c %i "$K")" != "$ino" ] && ok "--replace: by rename" || not_ok "--replace: by rename" "same inode"
+CI_TOK=$TOK
+
+# A file with comments and CRLF endings: kept byte for byte, line added.
+C=$T/crlf.tokens
+printf '# tokens\r\n\r\nold:sha256:%s:2020-01-01:2021-01-01\r\n' "$(sha256_of x)" >"$C"
+cp "$C" "$T/c0"
+tok "$C" new
+expect_rc "--token on a CRLF file" 0
+expect_eq "the old bytes come first" "$(od -An -c "$T/c0")" \
+	"$(head -c "$(wc -c <"$T/c0")" "$C" | od -An -c)"
+expect_eq "the new line ends with CRLF" \
+	"new:sha256:$(sha256_of "$TOK"):$TODAY" "$(tail -n 1 "$C" | tr -d '\r')"
+expect_eq "CRLF kept" 4 "$(tr -dc '\r' <"$C" | wc -c)"
+
+# The wrong kind of file, either way: exit 7, nothing written.
+cp "$F" "$T/f0"
+tok "$F" x
+expect_rc "--token on a password file" 7
+expect_eq "--token on a password file: no token printed" "" "$TOK"
+same_file "--token on a password file: unchanged" "$T/f0" "$F"
+cp "$K" "$T/k0"
+pwin x "$K" alice
+expect_rc "a password added to a token file" 7
+expect_match "a token file: says so" 'holds tokens .*--token' "$OUT"
+pwin x -v "$K" ci
+expect_rc "-v on a token file" 7
+same_file "password modes leave a token file alone" "$T/k0" "$K"
+printf 'ci:sha256:%s:2026-01-01\nbroken\n' "$(sha256_of y)" >"$T/badtok"
+cp "$T/badtok" "$T/bt0"
+tok "$T/badtok" x
+expect_rc "a token file with a bad line" 7
+expect_match "a bad token line is named" 'badtok:2: expected NAME:sha256:HEX:CREATED' "$OUT"
+same_file "a token file with a bad line is not edited" "$T/bt0" "$T/badtok"
+tok -c "$K" x
+expect_rc "--token -c on an existing file" 1
+same_file "--token -c: unchanged" "$T/k0" "$K"
+
+# Nowhere to print the token: refused before the file is touched.
+TOK=$("$PW" --token "$K" closed 2>"$T/tok.err" >&-)
+RC=$?
+OUT=$(cat "$T/tok.err")
+expect_rc "stdout closed" 1
+expect_match "stdout closed: says so" 'stdout is closed' "$OUT"
+same_file "stdout closed: nothing written" "$T/k0" "$K"
+
+# Modes of new files, whatever the umask.
+OUT=$( (umask 0 && "$PW" --token "$T/k-u0" a >>"$T/printed.list") 2>&1)
+expect_eq "a new token file is 0640 under umask 0" 640 "$(stat -c %a "$T/k-u0")"
+OUT=$( (umask 077 && "$PW" --token "$T/k-u77" a >>"$T/printed.list") 2>&1)
+expect_eq "a new token file is 0640 under umask 077" 640 "$(stat -c %a "$T/k-u77")"
+# An existing file keeps its owner, group and mode.
+chown daemon:www-data "$K"
+chmod 0660 "$K"
+tok "$K" kept
+expect_rc "--token on a daemon:www-data 0660 file" 0
+expect_eq "token file: mode and owner kept" "660 daemon www-data" "$(stat -c '%a %U %G' "$K")"
+chown root:root "$K"
+chmod 0640 "$K"
+
+# -D: a token file is told by its lines; --token may be given too.
+cp "$K" "$T/k1"
+run "$PW" -D "$K" bot
+expect_rc "-D of a token" 0
+expect_match "-D of a token: said" '^Deleting token bot$' "$OUT"
+grep -v '^bot:' "$T/k1" >"$T/k1.x"
+same_file "-D removes that line only" "$T/k1.x" "$K"
+run "$PW" --token -D "$K" kept
+expect_rc "--token -D" 0
+expect_eq "--token -D: gone" 0 "$(grep -c '^kept:' "$K")"
+cp "$K" "$T/k2"
+ino=$(stat -c %i "$K")
+run "$PW" -D "$K" nobody
+expect_rc "-D of an unknown token name" 0
+expect_match "-D unknown: said" '^Token nobody not found$' "$OUT"
+same_file "-D of an unknown name changes nothing" "$T/k2" "$K"
+expect_eq "-D of an unknown name writes nothing" "$ino" "$(stat -c %i "$K")"
+
+# The lock: a held lock times out and prints no token; Ctrl-C while
+# waiting exits 4; the token file is untouched either way.
+cp "$K" "$T/k3"
+hold_lock "$K" 30
+tok --lock-wait 1 "$K" locked
+expect_rc "a locked token file" 1
+expect_match "a locked token file: says so" 'still locked by another edit' "$OUT"
+expect_eq "a locked token file: no token printed" "" "$TOK"
+same_file "a locked token file is not written" "$T/k3" "$K"
+"$PW" --token --lock-wait 30 "$K" sig >"$T/sig.out" 2>"$T/sig.err" &
+IPID=$!
+sleep 1
+kill -INT "$IPID"
+wait "$IPID"
+RC=$?
+expect_rc "SIGINT while a token waits for the lock" 4
+expect_eq "SIGINT: no token printed" "" "$(cat "$T/sig.out")"
+same_file "SIGINT: the token file is not written" "$T/k3" "$K"
+stop_pid "$HOLDER"
+hold_lock "$K" 1
+tok --lock-wait 10 "$K" waited
+expect_rc "the lock released within the wait" 0
+expect_eq "then its line is there" "waited:sha256:$(sha256_of "$TOK"):$TODAY" \
+	"$(grep '^waited:' "$K")"
+stop_pid "$HOLDER"
+no_temp "the lock: no temporary file" "$T"
+
+# Parallel runs on a file that does not exist yet: one makes it, all add
+# their line, each line the digest of the token that run printed.
+P=$T/par.tokens
+i=1
+while [ $i -le 8 ]; do
+	"$PW" --token --lock-wait 60 "$P" "par$i" >"$T/tpar$i.out" 2>"$T/tpar$i.err" &
+	echo $! >"$T/tpar$i.pid"
+	i=$((i + 1))
+done
+i=1
+fails=0
+bad=0
+while [ $i -le 8 ]; do
+	wait "$(cat "$T/tpar$i.pid")" || fails=$((fails + 1))
+	t=$(cat "$T/tpar$i.out")
+	printf '%s\n' "$t" >>"$T/printed.list"
+	grep -qx "par$i:sha256:$(sha256_of "$t"):$TODAY" "$P" || bad=$((bad + 1))
+	i=$((i + 1))
+done
+expect_eq "8 parallel --token runs succeed" 0 "$fails"
+expect_eq "8 parallel --token runs: 8 lines" 8 "$(wc -l <"$P")"
+expect_eq "8 parallel --token runs: each line matches its token" 0 "$bad"
+expect_eq "8 parallel --token runs: the file made once" 1 \
+	"$(cat "$T"/tpar*.err | grep -c 'note: created')"
+no_temp "parallel --token runs: no temporary file" "$T"
+
+# --audit of a token file: expired, refused lines, a world-readable file.
+AK=$T/audit.tokens
+{
+	echo "# audit"
+	echo "ok:sha256:$(sha256_of a1):2026-01-01"
+	echo "gone:sha256:$(sha256_of a2):2000-01-01:2001-01-31"
+	echo "later:sha256:$(sha256_of a3):2026-01-01:2999-01-01"
+	echo "ok:sha256:$(sha256_of a4):2026-01-01"
+	echo "twin:sha256:$(sha256_of a1):2026-01-01"
+} >"$AK"
+chmod 0644 "$AK"
+OUT=$("$PW" --audit "$AK" 2>"$T/audit.err")
+RC=$?
+expect_rc "--audit of a token file with findings" 8
+expect_match "token audit: the file mode" \
+	'^file: mode 0644: every local user can read the token names and digests' "$OUT"
+expect_match "token audit: expired" '^line 3: gone: expired: expired at 2001-01-31' "$OUT"
+expect_match "token audit: a name twice" \
+	'^line 5: ok: duplicate: already defined on line 2' "$OUT"
+expect_match "token audit: a digest twice" \
+	'^line 6: twin: duplicate: the same digest as line 2' "$OUT"
+expect_no_match "token audit: good and future tokens are not listed" '^line (2|4):' "$OUT"
+expect_eq "token audit: one line per finding" 4 "$(printf '%s\n' "$OUT" | wc -l)"
+expect_no_match "token audit never prints a digest" '[0-9a-f]{16}' "$OUT"
+chmod 0640 "$AK"
+run "$PW" --token --audit "$AK"
+expect_rc "--token --audit: the same" 8
+printf 'x\n' >>"$AK"
+run "$PW" --audit "$AK"
+expect_rc "--audit of a token file with a bad line" 7
+expect_match "token audit: the bad line" '^line 7: malformed: expected NAME:sha256' "$OUT"
+run "$PW" --audit "$K"
+expect_rc "--audit of a clean token file" 0
+expect_eq "--audit of a clean token file prints nothing" "" "$OUT"
+run "$PW" --token --audit "$F"
+expect_rc "--token --audit of a password file" 7
+
+# No token ever reaches a file or a message.
+leak=0
+while read -r t; do
+	[ -n "$t" ] || continue
+	grep -qF -- "$t" "$T"/*.tokens "$K" "$T"/k-u* "$T"/*.err 2>/dev/null && leak=1
+done <"$T/printed.list"
+expect_eq "16 tokens were printed, one per run that made one" 16 \
+	"$(wc -l <"$T/printed.list")"
+expect_eq "no token is in any file or message" 0 "$leak"
+expect_eq "every token printed is well formed" 0 \
+	"$(grep -cvE "$TOKRE" "$T/printed.list" || :)"
+expect_eq "and each one differs" "$(wc -l <"$T/printed.list")" \
+	"$(sort -u "$T/printed.list" | wc -l)"
 
 # ---------------------------------------- nginx and fcgi-authd read it --
 

@@ -412,17 +412,27 @@ main_describe(FILE *f, const struct snapshot *snap)
         const struct snap_profile *p = &snap->profiles[i];
         char line[RULE_TEXT_MAX + CONF_REALM_MAX + 256];
 
-        if (p->users == NULL)
+        char users[64] = "", tokens[48] = "", keys[48] = "";
+
+        if (p->users == NULL && p->tokens == NULL && p->jwks == NULL) {
             snprintf(line, sizeof line,
                      "profile %s: no user file (requests need AUTH_PROFILE)",
                      p->name);
-        else
-            snprintf(line, sizeof line,
-                     "profile %s: %zu users, %zu usable, %zu groups; realm "
-                     "\"%s\"; require %s",
-                     p->name, htpasswd_count(p->users),
-                     htpasswd_usable(p->users), htgroup_count(p->groups),
-                     p->realm, p->require.text);
+            goto out;
+        }
+        if (p->users != NULL)
+            snprintf(users, sizeof users, "%zu users, %zu usable, ",
+                     htpasswd_count(p->users), htpasswd_usable(p->users));
+        if (p->tokens != NULL)
+            snprintf(tokens, sizeof tokens, "%zu API tokens, ",
+                     tokfile_count(p->tokens));
+        if (p->jwks != NULL)
+            snprintf(keys, sizeof keys, "%zu JWT keys, ", jwks_count(p->jwks));
+        snprintf(line, sizeof line,
+                 "profile %s: %s%s%s%zu groups; realm \"%s\"; require %s",
+                 p->name, users, tokens, keys, htgroup_count(p->groups),
+                 p->realm, p->require.text);
+    out:
         if (f != NULL)
             fprintf(f, "fcgi-authd: %s\n", line);
         else

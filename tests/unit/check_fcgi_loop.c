@@ -489,6 +489,40 @@ START_TEST(fcgi_loop_keep_conn)
 }
 END_TEST
 
+/*
+ * At debug level the parameter names are logged, quoted: a name is the
+ * peer's bytes and must not forge a line of its own. Values never are.
+ */
+START_TEST(fcgi_loop_debug_names_quoted)
+{
+    const char *params[] = {alice(), "REQUEST_URI=/secret-path", "X\"Y=quoted",
+                            "A\nfcgi-authd: error: forged=1", NULL};
+    struct rec r = {.n = 0};
+    char out[4096];
+    const char *log;
+    int fd = connect_loop();
+
+    put_request(&r, 1, FCGI_AUTHORIZER, 0, params, 4096, false);
+    log_set_level(LOGL_DEBUG);
+    testutil_stderr_capture();
+    send_all(fd, r.b, r.n);
+    ck_assert_int_eq(read_reply(fd, 1, out, sizeof out), 1);
+    log = testutil_stderr_release();
+    log_set_level(LOGL_WARN);
+    close(fd);
+    assert_allowed(out);
+    ck_assert_msg(strstr(log, "debug: parameters: \"FCGI_ROLE\" "
+                              "\"HTTP_AUTHORIZATION\" \"REQUEST_URI\" "
+                              "\"X\\\"Y\" "
+                              "\"A\\x0afcgi-authd: error: forged\"\n") != NULL,
+                  "log: %s", log);
+    ck_assert_msg(strstr(log, "\nfcgi-authd: error: forged") == NULL, "log: %s",
+                  log);
+    ck_assert_ptr_null(strstr(log, alice() + strlen("HTTP_AUTHORIZATION=")));
+    ck_assert_ptr_null(strstr(log, "quoted"));
+}
+END_TEST
+
 /* A version byte other than 1 closes that connection, not the loop. */
 START_TEST(fcgi_loop_wrong_version)
 {
@@ -557,6 +591,7 @@ fcgi_loop_suite(void)
     tcase_add_test(tc, fcgi_loop_truncated_record);
     tcase_add_test(tc, fcgi_loop_abort_after_begin);
     tcase_add_test(tc, fcgi_loop_keep_conn);
+    tcase_add_test(tc, fcgi_loop_debug_names_quoted);
     tcase_add_test(tc, fcgi_loop_wrong_version);
     tcase_add_test(tc, fcgi_loop_huge_param_lengths);
     suite_add_tcase(s, tc);

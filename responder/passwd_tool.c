@@ -743,45 +743,56 @@ check_tokens(const struct tool_opts *o, const struct pwfile *pf)
 }
 
 /*
- * The new text of a token file: NAME's lines removed (line NULL: -D; and
- * --replace), then line appended. EXIT_OK, -1: nothing to do (-D of a
- * name not there), or the exit code after saying why.
+ * The new text of a token file without NAME's lines (-D). EXIT_OK, -1:
+ * nothing to do (NAME not there, as -D of an unknown user), or the exit
+ * code after saying why.
  */
 static int
-new_token_text(const struct tool_opts *o, const struct pwfile *pf,
+token_text_delete(const struct tool_opts *o, const struct pwfile *pf,
+                  struct edit *e)
+{
+    e->removed =
+        pwfile_delete(pf->data, pf->len, o->user, o->ulen, &e->out, &e->outlen);
+    if (e->removed < 0) {
+        say("out of memory");
+        return EXIT_FILE;
+    }
+    if (e->removed > 0)
+        return EXIT_OK;
+    fprintf(stderr, "Token %s not found\n", o->user);
+    return -1;
+}
+
+/*
+ * The new text of a token file with line appended; with --replace,
+ * NAME's old lines removed first. EXIT_OK, or the exit code after saying
+ * why (EXIT_BAD_USER: NAME has a token, without --replace).
+ */
+static int
+token_text_add(const struct tool_opts *o, const struct pwfile *pf,
                const char *line, struct edit *e)
 {
-    const char *text = pf->data, *rest;
+    const char *text = pf->data, *rest = line + o->ulen + 1;
     size_t len = pf->len, tlen = 0;
     struct pwfile_match m;
     char *tmp = NULL;
 
-    if (pwfile_find(text, len, o->user, o->ulen, &m) > 0 && line != NULL &&
-        !o->replace) {
-        say("%s already has a token (line %u of %s): --replace makes a new "
-            "one (the old one stops working), -D deletes it",
-            o->user, m.line, o->file);
-        return EXIT_BAD_USER;
-    }
-    if (m.count > 0 || line == NULL) {
+    if (pwfile_find(text, len, o->user, o->ulen, &m) > 0) {
+        if (!o->replace) {
+            say("%s already has a token (line %u of %s): --replace makes a "
+                "new one (the old one stops working), -D deletes it",
+                o->user, m.line, o->file);
+            return EXIT_BAD_USER;
+        }
         e->removed = pwfile_delete(text, len, o->user, o->ulen, &tmp, &tlen);
         if (e->removed < 0) {
             say("out of memory");
             return EXIT_FILE;
         }
-        if (line == NULL) {
-            e->out = tmp;
-            e->outlen = tlen;
-            if (e->removed > 0)
-                return EXIT_OK;
-            fprintf(stderr, "Token %s not found\n", o->user);
-            return -1;
-        }
         text = tmp;
         len = tlen;
     }
     /* pwfile_set appends "NAME:" + the rest, with the file's line ending. */
-    rest = line + o->ulen + 1;
     e->sr = pwfile_set(text, len, o->user, o->ulen, rest, strlen(rest), &e->out,
                        &e->outlen, &e->m);
     free(tmp);
@@ -836,7 +847,8 @@ edit_tokens(const struct tool_opts *o, const char *line)
     if (rc == EXIT_OK)
         rc = check_tokens(o, &pf);
     if (rc == EXIT_OK)
-        rc = new_token_text(o, &pf, line, &e);
+        rc = line != NULL ? token_text_add(o, &pf, line, &e)
+                          : token_text_delete(o, &pf, &e);
     if (rc == -1) {
         rc = EXIT_OK;
         goto done;

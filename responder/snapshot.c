@@ -79,7 +79,9 @@ snap_entries(const struct snap_file *f)
     case SNAP_USERS:
         return htpasswd_count(f->users);
     case SNAP_TOKENS:
-        return tokfile_count(f->tokens);
+        /* Revoking the last token must take effect: the tool writes the
+         * file whole (rename), so empty is a real state, and deny-biased. */
+        return 1;
     case SNAP_JWKS:
         return jwks_count(f->jwks);
     }

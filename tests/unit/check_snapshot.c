@@ -355,6 +355,21 @@ START_TEST(snapshot_reload_refuses_empty_user_file)
 }
 END_TEST
 
+/* Revoking the last token is no torn rewrite: it takes effect. */
+START_TEST(snapshot_reload_takes_empty_token_file)
+{
+    struct snapshot *s;
+
+    put_file("tokens", "# none left\n");
+    configure("token_file = @/tokens\n");
+    s = snapshot_reload(&conf, capture_diag, &cap);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_ptr_nonnull(s->profiles[0].tokens);
+    ck_assert_uint_eq(tokfile_count(s->profiles[0].tokens), 0);
+    snapshot_free(s);
+}
+END_TEST
+
 /* Each snapshot gets a new generation, so cache entries never cross. */
 START_TEST(snapshot_generations_differ)
 {
@@ -460,6 +475,7 @@ snapshot_suite(void)
     tcase_add_loop_test(tc, snapshot_signature_table, 0,
                         (int)(sizeof sig_cases / sizeof sig_cases[0]));
     tcase_add_test(tc, snapshot_reload_refuses_empty_user_file);
+    tcase_add_test(tc, snapshot_reload_takes_empty_token_file);
     tcase_add_test(tc, snapshot_generations_differ);
     tcase_add_test(tc, snapshot_bad_file_names_line);
     tcase_add_loop_test(tc, snapshot_conf_errors_table, 0,

@@ -46,7 +46,7 @@ struct decision {
     int status; /* 200, 400, 401, 403 or 500 */
     enum authz_reason reason;
     enum request_role role;
-    const char *realm;                /* for the 401 challenge */
+    const char *realm;             /* for the 401 challenge */
     char user[AUTHZ_USER_MAX + 1]; /* verified user on 200; else the claim */
     size_t user_len;
     bool user_known;     /* the claim names an entry of the user file */
@@ -62,13 +62,13 @@ struct decision {
     enum response_format format; /* of a denial's body */
     char groups[AUTHZ_GROUPS_MAX]; /* on 200: the user's groups, "a,b" */
     size_t groups_len;
-    struct bytes client; /* REMOTE_ADDR, for the log */
-    bool client_known;   /* false behind a proxy whose X-Forwarded-For is
-                          * unusable: then no address regulation */
-    struct bytes uri;    /* REQUEST_URI, for the log */
-    const char *why;     /* REASON_UNUSABLE: the entry's reason
-                          * (htpasswd_unusable_name), a token's failure
-                          * (jwt_result_name), for the log */
+    struct bytes client;      /* REMOTE_ADDR, for the log */
+    bool client_known;        /* false behind a proxy whose X-Forwarded-For is
+                               * unusable: then no address regulation */
+    struct bytes uri;         /* REQUEST_URI, for the log */
+    const char *why;          /* REASON_UNUSABLE: the entry's reason
+                               * (htpasswd_unusable_name), a token's failure
+                               * (jwt_result_name), for the log */
     enum authz_scheme scheme; /* of the credential judged */
     bool offer_basic;         /* the profile's challenges on a 401 */
     bool offer_bearer;

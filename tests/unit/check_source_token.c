@@ -117,29 +117,16 @@ decide(struct decision *d, const char *role, const char *scheme,
     authz_decide(&actx, &r, vctx, d);
 }
 
-static int
-mem_write(void *ctx, const char *p, size_t n)
-{
-    char *buf = ctx;
-    size_t len = strlen(buf);
-
-    if (len + n >= 8192)
-        return -1;
-    memcpy(buf + len, p, n);
-    buf[len + n] = '\0';
-    return 0;
-}
-
 /* The response d makes, as text. */
 static const char *
 render(const struct decision *d)
 {
-    static char buf[8192];
-    struct sink out = {mem_write, buf};
+    static struct testutil_membuf m;
+    struct sink out = {testutil_membuf_write, &m};
 
-    buf[0] = '\0';
+    memset(&m, 0, sizeof m);
     ck_assert_int_eq(response_write(d, &out), 0);
-    return buf;
+    return m.buf;
 }
 
 START_TEST(token_grants_its_name)

@@ -12,6 +12,10 @@
  *   jwt_verify   the signature with that key (the expensive part).
  * A cache key is made from the token and jwk_id(key), so a key that is
  * rotated out or replaced under the same kid never hits an old entry.
+ *
+ * jwt.c is the process's one user of jansson: it installs (before main)
+ * jansson allocation functions that wipe every block they free, so the
+ * copies jansson makes of claims and of oct secrets do not linger.
  */
 #ifndef FCGI_AUTHD_JWT_H
 #define FCGI_AUTHD_JWT_H
@@ -57,14 +61,18 @@ struct jwt_policy {
 /* One decoded token. Fill with jwt_decode, release with jwt_clear. */
 struct jwt {
     char alg[16];
-    char kid[JWT_KID_MAX + 1]; /* "" when the header has none */
-    char jti[JWT_JTI_MAX + 1]; /* "" when none; cut to fit (for the log) */
-    char user[JWT_USER_MAX + 1];
+    char kid[JWT_KID_MAX + 1];   /* "" when the header has none */
+    char jti[JWT_JTI_MAX + 1];   /* "" when none; cut to fit (for the log) */
+    char user[JWT_USER_MAX + 1]; /* the user claim: a non-empty string of
+                                  * at most JWT_USER_MAX bytes without
+                                  * control bytes, NUL-terminated */
     size_t user_len;
     char groups[JWT_GROUPS_MAX]; /* "a,b"; names with ',' or control
-                                  * bytes are dropped */
+                                  * bytes, or empty, are dropped; the list
+                                  * ends before the first name that does
+                                  * not fit (NUL included) */
     size_t groups_len;
-    long long exp; /* UTC seconds */
+    long long exp;              /* UTC seconds */
     struct bytes signing_input; /* header.payload, a view into the token */
     unsigned char sig[JWT_SIG_MAX];
     size_t sig_len;
@@ -72,9 +80,43 @@ struct jwt {
 
 /*
  * Decode t[0..n) and judge its claims at now (UTC seconds). JWT_OK: *out
- * is filled, signature not yet checked. On any other result *out holds
- * what was read so far (kid, jti) for the log. Input of any bytes and
- * length never crashes; at most BEARER_TOKEN_MAX bytes are read.
+ * is filled, signature not yet checked; out->signing_input points into t,
+ * which must outlive *out until jwt_verify. On any other result *out holds
+ * only what was read so far for the log (alg when allowed, kid, jti; cut
+ * to fit). Input of any bytes and length never crashes; a token longer
+ * than BEARER_TOKEN_MAX is JWT_MALFORMED unread.
+ *
+ * Checked in this order, the first failure wins:
+ *   JWT_INTERNAL   p NULL, or its issuer or audience NULL or empty;
+ *   JWT_MALFORMED  not exactly three segments (a JWE has five), header or
+ *                  payload empty, not strict base64url (no '=', '+', '/',
+ *                  a canonical last character), not one JSON object
+ *                  (jansson: a member name twice, a \u0000, invalid
+ *                  UTF-8, trailing bytes are refused), alg or kid not a
+ *                  string;
+ *   JWT_ALG        alg not one of RS256/384/512, PS256/384/512,
+ *                  ES256/384/512, EdDSA, HS256/384/512 (case-sensitive:
+ *                  "none" in any spelling is here);
+ *   JWT_CRIT       crit present (a non-empty array of names, else
+ *                  JWT_MALFORMED): we understand no extension; "b64":
+ *                  false (RFC 7797) likewise ("b64" not a boolean:
+ *                  JWT_MALFORMED);
+ *   JWT_MALFORMED  typ present and not "JWT", "at+jwt", "application/jwt"
+ *                  or "application/at+jwt" (any case; RFC 9068 2.1);
+ *   JWT_NO_KEY     kid empty, longer than JWT_KID_MAX or with a control
+ *                  byte (no key of a set can have it);
+ *   JWT_MALFORMED  the signature empty (an unsecured JWT), not base64url
+ *                  or longer than JWT_SIG_MAX; the payload as the header;
+ *   JWT_EXPIRED    exp missing or not a number, or exp + leeway <= now
+ *                  (a real is rounded down; no overflow);
+ *   JWT_NOT_YET    nbf present and not a number, or nbf - leeway > now;
+ *   JWT_ISSUER     iss not a string equal to p->issuer, byte for byte;
+ *   JWT_AUDIENCE   aud neither a string equal to p->audience nor an array
+ *                  of strings holding it;
+ *   JWT_NO_USER    see struct jwt's user.
+ * iat is not read; a negative leeway counts as 0. The groups claim never
+ * refuses a token (not an array or string: no groups). Header members
+ * jwk, jku, x5u, x5c and x5t are never read (RFC 8725 3.10).
  */
 enum jwt_result jwt_decode(const char *t, size_t n, const struct jwt_policy *p,
                            long long now, struct jwt *out);
@@ -99,6 +141,19 @@ struct jwk;
  * bits, keys that do not parse and keys with use "enc" are skipped with a
  * diagnostic; the rest load. Each key is turned into an OpenSSL key once,
  * here. NULL: not JSON, no "keys" array, or out of memory (diag says).
+ *
+ * Details: the JSON is read as a token's (a member name twice refuses the
+ * file). A key is skipped when its kid is not 1 to JWT_KID_MAX bytes
+ * without control bytes, its alg is not one jwt_decode allows or does not
+ * fit it, RSA n is outside 2048 to 8192 bits or fails OpenSSL's public
+ * check, EC x or y is not exactly the curve's width or the point is not
+ * on the curve, OKP crv is not Ed25519 or x not 32 bytes, an oct k is
+ * under 32 or over 1024 bytes. Two keys with one kid both load and are
+ * never used. Only the first 256 keys are read. Diagnostics are line 0,
+ * name keys by their index in "keys" (from 0) and kid, never show an oct
+ * secret, and are LOGL_ERROR only when the result is NULL: a skipped key
+ * is LOGL_WARN (LOGL_INFO for use "enc"), so a set published for other
+ * uses too still loads.
  */
 struct jwks *jwks_parse(const char *name, const char *data, size_t len,
                         diag_fn *diag, void *diag_ctx);
@@ -106,6 +161,7 @@ struct jwks *jwks_parse(const char *name, const char *data, size_t len,
 /* Read path (bounded, at most 1 MiB) and parse it. */
 struct jwks *jwks_load(const char *path, diag_fn *diag, void *diag_ctx);
 
+/* Keys a token can use (a kid held twice counts for none); 0 for NULL. */
 size_t jwks_count(const struct jwks *s);
 
 /*
@@ -121,11 +177,16 @@ const struct jwk *jwks_find(const struct jwks *s, const struct jwt *j,
                             enum jwt_result *why);
 
 /* 32 bytes naming this key's material (SHA-256 over kty and params),
- * for cache keys. */
+ * for cache keys. The same material gives the same id whatever its kid,
+ * alg or use; an oct id is a hash of the secret, not the secret. NULL
+ * for NULL. Valid until jwks_free. */
 const unsigned char *jwk_id(const struct jwk *k);
 
-/* Check j's signature with k: JWT_OK, JWT_BAD_SIGNATURE or JWT_INTERNAL.
- * Thread-safe: a set is shared by every worker. */
+/* Check j's signature with k: JWT_OK, JWT_BAD_SIGNATURE or JWT_INTERNAL
+ * (also when j is not from a successful jwt_decode or k does not fit its
+ * alg: a caller's mistake). ES*: R || S of the curve's width, neither
+ * zero; PS*: salt as long as the hash; HS*: the whole tag, compared in
+ * constant time. Thread-safe: a set is shared by every worker. */
 enum jwt_result jwt_verify(const struct jwk *k, const struct jwt *j);
 
 /* NULL is a no-op; wipes oct keys. */

@@ -266,14 +266,15 @@ response_allow(const struct decision *d, char *buf, size_t cap)
         !util_has_ctl(d->groups, d->groups_len))
         snprintf(groups, sizeof groups, "Variable-REMOTE_GROUPS: %s\r\n",
                  d->groups);
-    return snprintf(buf, cap,
-                    "Status: 200 OK\r\n"
-                    "Variable-REMOTE_USER: %s\r\n"
-                    "Variable-AUTH_TYPE: Basic\r\n"
-                    "%s"
-                    "Cache-Control: no-store\r\n"
-                    "\r\n",
-                    d->user, groups);
+    return snprintf(
+        buf, cap,
+        "Status: 200 OK\r\n"
+        "Variable-REMOTE_USER: %s\r\n"
+        "Variable-AUTH_TYPE: %s\r\n"
+        "%s"
+        "Cache-Control: no-store\r\n"
+        "\r\n",
+        d->user, d->scheme == AUTH_SCHEME_BEARER ? "Bearer" : "Basic", groups);
 }
 
 /*

@@ -140,6 +140,7 @@ START_TEST(token_grants_its_name)
     ck_assert_int_eq(d.scheme, AUTH_SCHEME_BEARER);
     ck_assert_str_eq(d.token_id, "token=ci-bot");
     ck_assert_ptr_nonnull(strstr(render(&d), "Variable-REMOTE_USER: ci-bot"));
+    ck_assert_ptr_nonnull(strstr(render(&d), "Variable-AUTH_TYPE: Bearer"));
     /* RFC 6750 2.1 via RFC 9110: the scheme is case-insensitive. */
     decide(&d, "AUTHORIZER", "bEaReR", good, NULL);
     ck_assert_int_eq(d.status, 200);

@@ -16,7 +16,8 @@
 /* Longest log line; longer messages are cut. */
 #define LOG_LINE_MAX 2048
 
-static volatile enum log_level log_threshold = LOGL_INFO;
+/* Set at start-up (and by tests while a loop runs): read atomically. */
+static enum log_level log_threshold = LOGL_INFO;
 
 static const char *const log_names[] = {
     [LOGL_ERROR] = "error",
@@ -28,7 +29,7 @@ static const char *const log_names[] = {
 void
 log_set_level(enum log_level level)
 {
-    log_threshold = level;
+    __atomic_store_n(&log_threshold, level, __ATOMIC_RELAXED);
 }
 
 /* journald reads "<N>" in front of a line as its priority. */
@@ -106,7 +107,7 @@ log_write_stderr(char *line, size_t len)
 bool
 log_enabled(enum log_level level)
 {
-    return level <= log_threshold;
+    return level <= __atomic_load_n(&log_threshold, __ATOMIC_RELAXED);
 }
 
 void
@@ -116,7 +117,7 @@ log_msg(enum log_level level, const char *fmt, ...)
     va_list ap;
     int n, m;
 
-    if (level > log_threshold)
+    if (level > __atomic_load_n(&log_threshold, __ATOMIC_RELAXED))
         return;
     if (log_journal)
         n = snprintf(line, sizeof line,

@@ -253,7 +253,7 @@ htpasswd_unusable_text(enum htpasswd_unusable why)
 bool
 htpasswd_entry_expired(const struct htpasswd_entry *e, long long now)
 {
-    return e->expires != 0 && now >= e->expires;
+    return util_expired(e->expires, now);
 }
 
 /* Why an entry with this hash cannot match, as far as the hash tells. */

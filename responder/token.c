@@ -610,7 +610,7 @@ tokfile_by_name(const struct tokfile *f, const char *name, size_t n)
 bool
 token_entry_expired(const struct token_entry *e, long long now)
 {
-    return e->expires != 0 && now >= e->expires;
+    return util_expired(e->expires, now);
 }
 
 size_t

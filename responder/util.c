@@ -191,3 +191,9 @@ util_random(void *buf, size_t n)
     }
     return 0;
 }
+
+bool
+util_expired(long long expires, long long now)
+{
+    return expires != 0 && now >= expires;
+}

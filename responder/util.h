@@ -50,6 +50,9 @@ bool util_has_ctl(const char *p, size_t n);
  */
 int util_parse_utc(const char *s, size_t n, long long *out);
 
+/* The one expiry test: an end time (UTC seconds, 0: never) reached at now. */
+bool util_expired(long long expires, long long now);
+
 /*
  * A seeded 64-bit hash of p[0..n) for the tables of admin files (FNV-1a,
  * then the murmur3 finaliser so the low bits depend on every byte). Not

@@ -275,7 +275,7 @@ main(int argc, char **argv)
     snap = snapshot_load(&conf, micro_diag, NULL);
     if (snap == NULL || verify_dummy_init() < 0)
         goto out_conf;
-    micro_store = store_new(snap);
+    micro_store = store_new(snap, snapshot_free_obj);
     if (micro_store == NULL)
         goto out_conf;
     ctx.snap = NULL; /* taken from the store per decision */

@@ -521,12 +521,13 @@ main_serve(const struct conf *conf, const struct authz_ctx *ctx,
     if (fd < 0 || main_drop_root(conf) < 0)
         return 1;
     main_describe(NULL, *snap);
-    store = store_new(*snap);
+    /* The store owns it now (and frees it on failure). */
+    store = store_new(*snap, snapshot_free_obj);
+    *snap = NULL;
     if (store == NULL) {
         log_msg(LOGL_ERROR, "out of memory");
         return 1;
     }
-    *snap = NULL; /* the store owns it now; requests take it from there */
     reload = (struct main_reload){conf, store, 0};
     rc = fcgi_loop_run(fd, conf->threads, conf->read_timeout, ctx, store,
                        main_tick, &reload);

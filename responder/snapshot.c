@@ -361,3 +361,9 @@ snapshot_free(struct snapshot *s)
     free(s->paths);
     free(s);
 }
+
+void
+snapshot_free_obj(void *s)
+{
+    snapshot_free(s);
+}

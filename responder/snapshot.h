@@ -93,4 +93,7 @@ const struct snap_profile *snapshot_profile(const struct snapshot *s,
 /* Free s and everything it loaded. NULL is a no-op. */
 void snapshot_free(struct snapshot *s);
 
+/* snapshot_free, as a store's free function (store.h). */
+void snapshot_free_obj(void *s);
+
 #endif

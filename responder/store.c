@@ -5,9 +5,9 @@
 
 #include "store.h"
 
-/* A snapshot and how many requests hold it (the store holds one). */
+/* A version and how many readers hold it (the store holds one). */
 struct store_ref {
-    struct snapshot *snap;
+    void *obj;
     unsigned long refs;
 };
 
@@ -16,32 +16,32 @@ struct store {
     pthread_mutex_t lock;
     struct store_ref *cur;
     struct store_ref *old[64]; /* retired, waiting for their last user */
+    store_free_fn *free_obj;
 };
 
 static struct store_ref *
-store_ref_new(struct snapshot *s)
+store_ref_new(void *obj)
 {
     struct store_ref *r = calloc(1, sizeof *r);
 
     if (r != NULL) {
-        r->snap = s;
+        r->obj = obj;
         r->refs = 1;
     }
     return r;
 }
 
 struct store *
-store_new(struct snapshot *s)
+store_new(void *obj, store_free_fn *free_obj)
 {
     struct store *st = calloc(1, sizeof *st);
 
-    if (st == NULL)
-        return NULL;
-    st->cur = store_ref_new(s);
-    if (st->cur == NULL) {
+    if (st == NULL || (st->cur = store_ref_new(obj)) == NULL) {
         free(st);
+        free_obj(obj);
         return NULL;
     }
+    st->free_obj = free_obj;
     pthread_mutex_init(&st->lock, NULL);
     return st;
 }
@@ -53,65 +53,68 @@ store_free(struct store *st)
         return;
     for (size_t i = 0; i < sizeof st->old / sizeof st->old[0]; i++) {
         if (st->old[i] != NULL) {
-            snapshot_free(st->old[i]->snap);
+            st->free_obj(st->old[i]->obj);
             free(st->old[i]);
         }
     }
-    snapshot_free(st->cur->snap);
+    st->free_obj(st->cur->obj);
     free(st->cur);
     pthread_mutex_destroy(&st->lock);
     free(st);
 }
 
-const struct snapshot *
+const void *
 store_acquire(struct store *st)
 {
-    const struct snapshot *s;
+    const void *obj;
 
     pthread_mutex_lock(&st->lock);
-    st->cur->refs++;
-    s = st->cur->snap;
+    obj = st->cur->obj;
+    if (obj != NULL) /* nothing to free: NULL is never referenced */
+        st->cur->refs++;
     pthread_mutex_unlock(&st->lock);
-    return s;
+    return obj;
 }
 
-/* The ref of s: current or retired. Lock held. */
+/* The ref of obj: current or retired. Lock held. */
 static struct store_ref **
-store_find(struct store *st, const struct snapshot *s)
+store_find(struct store *st, const void *obj)
 {
-    if (st->cur->snap == s)
+    if (st->cur->obj == obj)
         return &st->cur;
     for (size_t i = 0; i < sizeof st->old / sizeof st->old[0]; i++)
-        if (st->old[i] != NULL && st->old[i]->snap == s)
+        if (st->old[i] != NULL && st->old[i]->obj == obj)
             return &st->old[i];
     return NULL;
 }
 
 void
-store_release(struct store *st, const struct snapshot *s)
+store_release(struct store *st, const void *obj)
 {
     struct store_ref **slot, *done = NULL;
 
+    if (obj == NULL)
+        return;
     pthread_mutex_lock(&st->lock);
-    slot = store_find(st, s);
+    slot = store_find(st, obj);
     if (slot != NULL && --(*slot)->refs == 0) {
         done = *slot;
         *slot = NULL;
     }
     pthread_mutex_unlock(&st->lock);
     if (done != NULL) {
-        snapshot_free(done->snap);
+        st->free_obj(done->obj);
         free(done);
     }
 }
 
 void
-store_swap(struct store *st, struct snapshot *s)
+store_swap(struct store *st, void *obj)
 {
-    struct store_ref *r = store_ref_new(s), *prev, *done = NULL;
+    struct store_ref *r = store_ref_new(obj), *prev, *done = NULL;
 
     if (r == NULL) {
-        snapshot_free(s); /* keep serving the old one */
+        st->free_obj(obj); /* keep serving the old one */
         return;
     }
     pthread_mutex_lock(&st->lock);
@@ -134,7 +137,7 @@ store_swap(struct store *st, struct snapshot *s)
     }
     pthread_mutex_unlock(&st->lock);
     if (done != NULL) {
-        snapshot_free(done->snap);
+        st->free_obj(done->obj);
         free(done);
     }
 }

@@ -1,27 +1,32 @@
 /*
- * store: the snapshot in service, swapped whole on reload. Workers take a
- * reference for the length of one request; the old snapshot is freed by
- * whoever drops its last reference, so a request never sees a snapshot
- * being freed, nor users of one version with groups of another.
+ * store: the version in service of something swapped whole, such as the
+ * snapshot on reload or a JWK Set fetched again. Readers take a reference
+ * for as long as they use it (a worker: one request); the old version is
+ * freed by whoever drops its last reference, so a reader never sees a
+ * version being freed, nor users of one version with groups of another.
  */
 #ifndef FCGI_AUTHD_STORE_H
 #define FCGI_AUTHD_STORE_H
 
-#include "snapshot.h"
-
 struct store;
 
-/* A store serving s (owned from now on). NULL on ENOMEM. */
-struct store *store_new(struct snapshot *s);
+/* How a version is freed (NULL must be a no-op). */
+typedef void store_free_fn(void *obj);
 
-/* Free the store and its snapshot; no reference may be held. */
+/*
+ * A store serving obj (owned from now on; NULL: nothing yet, readers get
+ * NULL), whose versions free_obj frees. NULL on ENOMEM (obj is then freed).
+ */
+struct store *store_new(void *obj, store_free_fn *free_obj);
+
+/* Free the store and its versions; no reference may be held. */
 void store_free(struct store *st);
 
-/* The snapshot in service, referenced until store_release. */
-const struct snapshot *store_acquire(struct store *st);
-void store_release(struct store *st, const struct snapshot *s);
+/* The version in service, referenced until store_release. */
+const void *store_acquire(struct store *st);
+void store_release(struct store *st, const void *obj);
 
-/* Put s in service; the previous one goes when its last user is done. */
-void store_swap(struct store *st, struct snapshot *s);
+/* Put obj in service; the previous one goes when its last user is done. */
+void store_swap(struct store *st, void *obj);
 
 #endif

@@ -91,7 +91,8 @@ setup(void)
         conf_set(&conf, "user_file", users, NULL, 0, testutil_quiet_diag, NULL),
         0);
     ck_assert_int_eq(verify_dummy_init(), 0);
-    store = store_new(snapshot_load(&conf, testutil_quiet_diag, NULL));
+    store = store_new(snapshot_load(&conf, testutil_quiet_diag, NULL),
+                      snapshot_free_obj);
     ck_assert_ptr_nonnull(store);
     actx = (struct authz_ctx){NULL, NULL, NULL, NULL, NULL};
     log_set_level(LOGL_WARN); /* no decision lines in the test output */

@@ -1,5 +1,6 @@
 /*
- * check_store: the snapshot in service, references and swaps.
+ * check_store: the version in service (snapshots here), references and
+ * swaps.
  */
 #include "config.h"
 
@@ -42,7 +43,7 @@ START_TEST(store_swap_keeps_old_until_released)
 {
     struct snapshot *a = snapshot_load(&conf, testutil_quiet_diag, NULL);
     struct snapshot *b = snapshot_load(&conf, testutil_quiet_diag, NULL);
-    struct store *st = store_new(a);
+    struct store *st = store_new(a, snapshot_free_obj);
     const struct snapshot *held, *now;
     uint64_t gen_a = a->generation;
 
@@ -63,8 +64,8 @@ END_TEST
 
 START_TEST(store_swap_without_users_frees_at_once)
 {
-    struct store *st =
-        store_new(snapshot_load(&conf, testutil_quiet_diag, NULL));
+    struct store *st = store_new(
+        snapshot_load(&conf, testutil_quiet_diag, NULL), snapshot_free_obj);
 
     for (int i = 0; i < 100; i++)
         store_swap(st, snapshot_load(&conf, testutil_quiet_diag, NULL));
@@ -101,6 +102,27 @@ START_TEST(store_reload_refuses_an_empty_user_file)
 }
 END_TEST
 
+/* A store with nothing yet (a JWK Set not fetched): NULL, then versions. */
+START_TEST(store_starts_empty)
+{
+    struct store *st = store_new(NULL, snapshot_free_obj);
+    struct snapshot *a = snapshot_load(&conf, testutil_quiet_diag, NULL);
+    const struct snapshot *none, *held;
+
+    ck_assert_ptr_nonnull(st);
+    none = store_acquire(st);
+    ck_assert_ptr_null(none);
+    store_swap(st, a);
+    store_release(st, none); /* a no-op: must not touch a's count */
+    held = store_acquire(st);
+    ck_assert_ptr_eq(held, a);
+    store_swap(st, snapshot_load(&conf, testutil_quiet_diag, NULL));
+    ck_assert_ptr_nonnull(held->profiles[0].users); /* still held */
+    store_release(st, held); /* frees a (valgrind checks) */
+    store_free(st);
+}
+END_TEST
+
 struct hammer {
     struct store *st;
     int done;
@@ -124,7 +146,9 @@ reader(void *arg)
 START_TEST(store_concurrent_swaps)
 {
     struct hammer h = {
-        store_new(snapshot_load(&conf, testutil_quiet_diag, NULL)), 0};
+        store_new(snapshot_load(&conf, testutil_quiet_diag, NULL),
+                  snapshot_free_obj),
+        0};
     pthread_t t[4];
 
     for (int i = 0; i < 4; i++)
@@ -149,6 +173,7 @@ main(void)
     tcase_add_test(tc, store_signature_follows_the_files);
     tcase_add_test(tc, store_reload_refuses_an_empty_user_file);
     tcase_add_test(tc, store_concurrent_swaps);
+    tcase_add_test(tc, store_starts_empty);
     suite_add_tcase(s, tc);
     return testutil_run(s);
 }

@@ -357,11 +357,14 @@ authz_scope(const struct authz_ctx *ctx, const struct request *r,
         goto misconfigured;
     }
     d->offer_basic = sc->profile->users != NULL;
-    d->offer_bearer = sc->profile->tokens != NULL || sc->profile->jwks != NULL;
+    d->offer_bearer = sc->profile->tokens != NULL ||
+                      sc->profile->jwks != NULL ||
+                      sc->profile->jwks_remote != NULL;
     if (!d->offer_basic && !d->offer_bearer) {
         log_msg(LOGL_ERROR,
                 "profile '%s' has nothing to check credentials against (set "
-                "user_file, token_file or jwks_file, or pass AUTH_PROFILE)",
+                "user_file, token_file, jwks_file or jwks_url, or pass "
+                "AUTH_PROFILE)",
                 sc->profile->name);
         goto misconfigured;
     }

@@ -38,10 +38,20 @@ static const struct conf_key conf_table[] = {
      "their name"},
     {"jwks_file", POFF(jwks_file), CONF_STRING, NULL, "FILE",
      "JWK Set (RFC 7517) whose keys sign the JWTs accepted as Bearer tokens"},
+    {"jwks_url", POFF(jwks_url), CONF_STRING, NULL, "URL",
+     "JWK Set fetched over https (http only to a loopback address), kept "
+     "fresh in the background; with or instead of jwks_file"},
+    {"jwks_refresh", OFF(jwks_refresh), CONF_SECONDS, "300", "SECONDS",
+     "how often each jwks_url is fetched again (0: only when a token names "
+     "a key the set lacks, at most once a minute)"},
+    {"jwks_ca_file", OFF(jwks_ca_file), CONF_STRING, NULL, "FILE",
+     "CA certificates (PEM) that jwks_url servers are checked against "
+     "(default: the system's)"},
     {"jwt_issuer", POFF(jwt_issuer), CONF_STRING, NULL, "ISS",
-     "the iss every JWT must have (required with jwks_file)"},
+     "the iss every JWT must have (required with jwks_file or jwks_url)"},
     {"jwt_audience", POFF(jwt_audience), CONF_STRING, NULL, "AUD",
-     "the aud every JWT must have or list (required with jwks_file)"},
+     "the aud every JWT must have or list (required with jwks_file or "
+     "jwks_url)"},
     {"jwt_user_claim", POFF(jwt_user_claim), CONF_STRING, "sub", "CLAIM",
      "the JWT claim that becomes REMOTE_USER"},
     {"jwt_groups_claim", POFF(jwt_groups_claim), CONF_STRING, "groups", "CLAIM",

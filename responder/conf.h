@@ -25,6 +25,7 @@ struct conf_profile {
     char *group_file;
     char *token_file;
     char *jwks_file;
+    char *jwks_url;
     char *jwt_issuer;
     char *jwt_audience;
     char *jwt_user_claim;
@@ -73,8 +74,11 @@ struct conf {
     char *group_file;       /* htgroup file, or NULL */
     char *token_file;       /* API tokens (token.h), or NULL */
     char *jwks_file;        /* JWK Set for JWTs (jwt.h), or NULL */
-    char *jwt_issuer;       /* required iss with jwks_file */
-    char *jwt_audience;     /* required aud with jwks_file */
+    char *jwks_url;         /* JWK Set fetched (jwks_fetch.h), or NULL */
+    unsigned jwks_refresh;  /* seconds between fetches of a jwks_url */
+    char *jwks_ca_file;     /* CAs for jwks_url, NULL: the system's */
+    char *jwt_issuer;       /* required iss with a JWK Set */
+    char *jwt_audience;     /* required aud with a JWK Set */
     char *jwt_user_claim;   /* "sub" */
     char *jwt_groups_claim; /* "groups" */
     unsigned jwt_leeway;    /* seconds on exp and nbf */

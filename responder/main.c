@@ -399,9 +399,30 @@ main_tick(void *arg, bool hup)
         return;
     }
     r->failed = 0;
+    jwks_fetch_new(); /* a jwks_url the old configuration did not have */
     main_describe(NULL, next);
     log_msg(LOGL_INFO, "reloaded (%s)", hup ? "SIGHUP" : "files changed");
     store_swap(r->store, next);
+}
+
+/* "N JWT keys, " of p's file, and of its jwks_url as fetched so far. */
+static void
+main_keys(char *buf, size_t n, const struct snap_profile *p)
+{
+    size_t len = 0;
+
+    if (p->jwks != NULL)
+        len = (size_t)snprintf(buf, n, "%zu JWT keys, ", jwks_count(p->jwks));
+    if (p->jwks_remote != NULL && len < n) {
+        const struct jwks *set = jwks_remote_acquire(p->jwks_remote);
+
+        if (set != NULL)
+            snprintf(buf + len, n - len, "%zu JWT keys from jwks_url, ",
+                     jwks_count(set));
+        else
+            snprintf(buf + len, n - len, "no JWT keys from jwks_url yet, ");
+        jwks_remote_release(p->jwks_remote, set);
+    }
 }
 
 /* One line per profile: to f (for -t), or to the log when f is NULL. */
@@ -412,9 +433,10 @@ main_describe(FILE *f, const struct snapshot *snap)
         const struct snap_profile *p = &snap->profiles[i];
         char line[RULE_TEXT_MAX + CONF_REALM_MAX + 256];
 
-        char users[64] = "", tokens[48] = "", keys[48] = "";
+        char users[64] = "", tokens[48] = "", keys[80] = "";
 
-        if (p->users == NULL && p->tokens == NULL && p->jwks == NULL) {
+        if (p->users == NULL && p->tokens == NULL && p->jwks == NULL &&
+            p->jwks_remote == NULL) {
             snprintf(line, sizeof line,
                      "profile %s: no user file (requests need AUTH_PROFILE)",
                      p->name);
@@ -426,8 +448,8 @@ main_describe(FILE *f, const struct snapshot *snap)
         if (p->tokens != NULL)
             snprintf(tokens, sizeof tokens, "%zu API tokens, ",
                      tokfile_count(p->tokens));
-        if (p->jwks != NULL)
-            snprintf(keys, sizeof keys, "%zu JWT keys, ", jwks_count(p->jwks));
+        if (p->jwks != NULL || p->jwks_remote != NULL)
+            main_keys(keys, sizeof keys, p);
         snprintf(line, sizeof line,
                  "profile %s: %s%s%s%zu groups; realm \"%s\"; require %s",
                  p->name, users, tokens, keys, htgroup_count(p->groups),
@@ -489,6 +511,7 @@ main_test(const struct conf *conf, const struct snapshot *snap)
     }
     if (conf->user != NULL && main_user(conf) == NULL)
         return 1;
+    jwks_fetch_new(); /* a failure is a warning: the server may be down */
     main_describe(stdout, snap);
     return 0;
 }
@@ -510,8 +533,10 @@ main_serve(const struct conf *conf, const struct authz_ctx *ctx,
     if (!cgi && main_root_check(conf) < 0)
         return 1;
     fd = main_socket(conf);
-    if (fd == -2 && cgi)
+    if (fd == -2 && cgi) {
+        jwks_fetch_new();
         return fcgi_loop_cgi(ctx, *snap, environ) == 0 ? 0 : 1;
+    }
     if (fd == -2)
         log_msg(LOGL_ERROR,
                 "no socket to serve: pass --listen unix:/path or "
@@ -519,6 +544,12 @@ main_serve(const struct conf *conf, const struct authz_ctx *ctx,
                 "0) or systemd socket activation, or set "
                 "GATEWAY_INTERFACE to answer once as CGI");
     if (fd < 0 || main_drop_root(conf) < 0)
+        return 1;
+    /* The first fetch before serving (as the user we serve as), so a
+     * restart does not answer 500 to every JWT; later ones in the
+     * background. */
+    jwks_fetch_new();
+    if (jwks_fetch_start(conf->jwks_refresh) < 0)
         return 1;
     main_describe(NULL, *snap);
     /* The store owns it now (and frees it on failure). */
@@ -577,6 +608,7 @@ done:
     gate_free(ctx.gate);
     throttle_free(ctx.throttle);
     snapshot_free(snap);
+    jwks_fetch_stop(); /* after every snapshot naming its URLs is gone */
     conf_free(&conf);
     return status;
 }

@@ -21,6 +21,8 @@ static unsigned long long metrics_hash_buckets[METRICS_BUCKETS + 1];
 static unsigned long long metrics_hash_count;
 static unsigned long long metrics_hash_micros; /* sum, in microseconds */
 static unsigned long long metrics_reloads, metrics_reload_failures;
+/* JWK Set fetches (jwks_fetch.h): changed, unchanged, failed. */
+static unsigned long long metrics_fetches[3];
 
 void
 metrics_decision(int status, enum authz_reason reason)
@@ -56,6 +58,13 @@ metrics_hash_time(double seconds)
     __atomic_add_fetch(&metrics_hash_count, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&metrics_hash_micros,
                        (unsigned long long)(seconds * 1e6), __ATOMIC_RELAXED);
+}
+
+void
+metrics_jwks_fetch(int result)
+{
+    if (result >= -1 && result <= 1)
+        __atomic_add_fetch(&metrics_fetches[result + 1], 1, __ATOMIC_RELAXED);
 }
 
 void
@@ -190,10 +199,18 @@ metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
         "group files.\n"
         "# TYPE fcgi_authd_reloads_total counter\n"
         "fcgi_authd_reloads_total{result=\"ok\"} %llu\n"
-        "fcgi_authd_reloads_total{result=\"failed\"} %llu\n",
+        "fcgi_authd_reloads_total{result=\"failed\"} %llu\n"
+        "# HELP fcgi_authd_jwks_fetches_total Fetches of the JWK Sets of "
+        "jwks_url.\n"
+        "# TYPE fcgi_authd_jwks_fetches_total counter\n"
+        "fcgi_authd_jwks_fetches_total{result=\"changed\"} %llu\n"
+        "fcgi_authd_jwks_fetches_total{result=\"unchanged\"} %llu\n"
+        "fcgi_authd_jwks_fetches_total{result=\"failed\"} %llu\n",
         cum, (double)metrics_load(&metrics_hash_micros) / 1e6,
         metrics_load(&metrics_hash_count), (unsigned long long)ts.addr_bans,
         (unsigned long long)ts.user_bans, (unsigned long long)ts.refused,
-        metrics_load(&metrics_reloads), metrics_load(&metrics_reload_failures));
+        metrics_load(&metrics_reloads), metrics_load(&metrics_reload_failures),
+        metrics_load(&metrics_fetches[2]), metrics_load(&metrics_fetches[1]),
+        metrics_load(&metrics_fetches[0]));
     return len < cap ? len : 0;
 }

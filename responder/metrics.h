@@ -26,6 +26,9 @@ void metrics_hash_time(double seconds);
 /* A reload of the files: succeeded or kept the last good ones. */
 void metrics_reload(bool ok);
 
+/* A fetch of a JWK Set: 1 a new set, 0 the same as before, -1 failed. */
+void metrics_jwks_fetch(int result);
+
 /*
  * The text exposition (version 0.0.4) into buf: decisions by status and
  * reason, cache hits/misses/evictions/entries, hashes run/joined/refused,

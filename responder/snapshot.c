@@ -192,14 +192,22 @@ snap_bearer(struct snap_builder *b, struct snap_profile *p,
     const struct conf *c = b->c;
     const char *token_file = SNAP_KEY(cp, c, token_file);
     const char *jwks_file = SNAP_KEY(cp, c, jwks_file);
+    const char *jwks_url = SNAP_KEY(cp, c, jwks_url);
     struct snap_file *f;
+    char err[256];
 
     if (token_file != NULL && (f = snap_file(b, token_file, SNAP_TOKENS)))
         p->tokens = f->tokens;
-    if (jwks_file == NULL)
+    if (jwks_file == NULL && jwks_url == NULL)
         return;
-    if ((f = snap_file(b, jwks_file, SNAP_JWKS)) != NULL)
+    if (jwks_file != NULL && (f = snap_file(b, jwks_file, SNAP_JWKS)))
         p->jwks = f->jwks;
+    if (jwks_url != NULL && jwks_url_check(jwks_url, err, sizeof err) < 0)
+        diag_report(&b->d, LOGL_ERROR, 0, "%s: jwks_url %s: %s", where,
+                    jwks_url, err);
+    else if (jwks_url != NULL && (p->jwks_remote = jwks_remote_get(
+                                      jwks_url, c->jwks_ca_file)) == NULL)
+        diag_report(&b->d, LOGL_ERROR, 0, "out of memory");
     p->jwt = (struct jwt_policy){
         .issuer = SNAP_KEY(cp, c, jwt_issuer),
         .audience = SNAP_KEY(cp, c, jwt_audience),
@@ -211,7 +219,9 @@ snap_bearer(struct snap_builder *b, struct snap_profile *p,
      * one for us, so both are required, never guessed. */
     if (p->jwt.issuer == NULL || p->jwt.audience == NULL)
         diag_report(&b->d, LOGL_ERROR, 0,
-                    "%s: jwks_file needs jwt_issuer and jwt_audience", where);
+                    "%s: a JWK Set (jwks_file, jwks_url) needs jwt_issuer "
+                    "and jwt_audience",
+                    where);
 }
 
 /* Fill profile i; cp NULL for the default profile (top-level keys). */
@@ -223,7 +233,8 @@ snap_profile(struct snap_builder *b, struct snap_profile *p,
     const char *user_file = SNAP_KEY(cp, c, user_file);
     const char *group_file = SNAP_KEY(cp, c, group_file);
     const struct rule *require = SNAP_KEY(cp, c, require);
-    bool bearer = SNAP_KEY(cp, c, token_file) || SNAP_KEY(cp, c, jwks_file);
+    bool bearer = SNAP_KEY(cp, c, token_file) || SNAP_KEY(cp, c, jwks_file) ||
+                  SNAP_KEY(cp, c, jwks_url);
     char where[100];
     struct snap_file *f;
     struct snap_group_check gc;
@@ -236,7 +247,7 @@ snap_profile(struct snap_builder *b, struct snap_profile *p,
         if (cp != NULL || c->nprofiles == 0)
             diag_report(&b->d, LOGL_ERROR, 0,
                         "%s: no user file, token file or JWK Set: set "
-                        "user_file, token_file or jwks_file",
+                        "user_file, token_file, jwks_file or jwks_url",
                         where);
     } else if (user_file != NULL &&
                (f = snap_file(b, user_file, SNAP_USERS)) != NULL) {
@@ -247,7 +258,7 @@ snap_profile(struct snap_builder *b, struct snap_profile *p,
         p->groups = f->groups;
     snap_rule(&p->require, require);
     gc = (struct snap_group_check){b, p->groups, where};
-    if (snap_ok(b) && p->jwks == NULL)
+    if (snap_ok(b) && p->jwks == NULL && p->jwks_remote == NULL)
         rule_each_group(&p->require, snap_warn_group, &gc);
 }
 #undef SNAP_KEY

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "htgroup.h"
 #include "htpasswd.h"
+#include "jwks_fetch.h"
 #include "jwt.h"
 #include "log.h"
 #include "policy.h"
@@ -33,9 +34,10 @@ struct snap_profile {
     const char *realm;
     /* The identity sources; NULL: not configured. A profile has at least
      * one (the default one may have none when named ones exist: 500). */
-    const struct htpasswd *users; /* Basic */
-    const struct tokfile *tokens; /* Bearer: API tokens */
-    const struct jwks *jwks;      /* Bearer: JWTs, judged by jwt */
+    const struct htpasswd *users;    /* Basic */
+    const struct tokfile *tokens;    /* Bearer: API tokens */
+    const struct jwks *jwks;         /* Bearer: JWTs, judged by jwt */
+    struct jwks_remote *jwks_remote; /* JWTs: the keys of jwks_url */
     struct jwt_policy jwt;
     const struct htgroup *groups; /* NULL: no group file */
     struct rule require;

@@ -1,5 +1,6 @@
 /*
- * source_jwt: JWTs signed by a key of the profile's JWK Set (jwt.h).
+ * source_jwt: JWTs signed by a key of the profile's JWK Sets (jwt.h): its
+ * jwks_file, then the set in hand for its jwks_url (jwks_fetch.h).
  *
  * The claims are judged on every request (a cached token still expires
  * on time); only the signature check is remembered, for at most
@@ -18,7 +19,8 @@
 static bool
 jwt_claims(const struct snap_profile *p, struct bytes t)
 {
-    return p->jwks != NULL && memchr(t.p, '.', t.n) != NULL;
+    return (p->jwks != NULL || p->jwks_remote != NULL) &&
+           memchr(t.p, '.', t.n) != NULL;
 }
 
 /* "kid=K jti=J" for the log, quoted: both are the token's bytes. */
@@ -80,20 +82,48 @@ jwt_signed(const struct authz_ctx *ctx, const struct authz_scope *sc,
     return jr;
 }
 
+/*
+ * The key for j: from the file, else from the fetched set (*fetched holds
+ * it until the caller releases it). A kid neither has asks for a fetch;
+ * with no set fetched yet the answer is ours to fail: JWT_INTERNAL.
+ */
+static const struct jwk *
+jwt_key(const struct snap_profile *p, const struct jwt *j,
+        const struct jwks **fetched, enum jwt_result *why)
+{
+    const struct jwk *key = NULL;
+
+    *why = JWT_NO_KEY;
+    if (p->jwks != NULL && (key = jwks_find(p->jwks, j, why)) != NULL)
+        return key;
+    if (p->jwks_remote == NULL || *why != JWT_NO_KEY)
+        return NULL;
+    if ((*fetched = jwks_remote_acquire(p->jwks_remote)) == NULL)
+        *why = JWT_INTERNAL;
+    else
+        key = jwks_find(*fetched, j, why);
+    if (key == NULL && *why != JWT_ALG)
+        jwks_remote_want(p->jwks_remote); /* never waits */
+    return key;
+}
+
 static void
 jwt_source_verify(const struct authz_ctx *ctx, const struct authz_scope *sc,
                   const struct request *r, struct bytes t, struct decision *d)
 {
     const struct snap_profile *p = sc->profile;
     long long now = (long long)time(NULL);
+    const struct jwks *fetched = NULL;
     const struct jwk *key;
     enum jwt_result jr;
     struct jwt j;
 
     jr = jwt_decode(t.p, t.n, &p->jwt, now, &j);
     jwt_id(d, &j);
-    if (jr == JWT_OK && (key = jwks_find(p->jwks, &j, &jr)) != NULL)
+    if (jr == JWT_OK && (key = jwt_key(p, &j, &fetched, &jr)) != NULL)
         jr = jwt_signed(ctx, sc, key, t, &j, now, d);
+    if (fetched != NULL)
+        jwks_remote_release(p->jwks_remote, fetched);
     if (jr != JWT_OK) {
         jwt_refused(d, jr);
         jwt_clear(&j);

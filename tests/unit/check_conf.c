@@ -103,11 +103,17 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
         return c->m ? c->m : "(null)";
     SHOW_STR(token_file)
     SHOW_STR(jwks_file)
+    SHOW_STR(jwks_url)
+    SHOW_STR(jwks_ca_file)
     SHOW_STR(jwt_issuer)
     SHOW_STR(jwt_audience)
     SHOW_STR(jwt_user_claim)
     SHOW_STR(jwt_groups_claim)
 #undef SHOW_STR
+    if (strcmp(key, "jwks_refresh") == 0) {
+        snprintf(buf, cap, "%u", c->jwks_refresh);
+        return buf;
+    }
     if (strcmp(key, "jwt_leeway") == 0) {
         snprintf(buf, cap, "%u", c->jwt_leeway);
         return buf;

@@ -549,9 +549,29 @@ tokfile_parse(const char *name, const char *data, size_t len, diag_fn *diag,
     return f;
 }
 
+/* Passes diagnostics on, counting the errors. */
+struct tokfile_count {
+    diag_fn *fn;
+    void *ctx;
+    unsigned errors;
+};
+
+static void
+tokfile_count_diag(void *ctx, enum log_level sev, const char *file,
+                   unsigned line, const char *msg)
+{
+    struct tokfile_count *c = ctx;
+
+    if (sev == LOGL_ERROR)
+        c->errors++;
+    if (c->fn != NULL)
+        c->fn(c->ctx, sev, file, line, msg);
+}
+
 struct tokfile *
 tokfile_load(const char *path, diag_fn *diag, void *diag_ctx)
 {
+    struct tokfile_count c = {diag, diag_ctx, 0};
     struct tokfile *f;
     char err[256];
     size_t len = 0;
@@ -562,8 +582,15 @@ tokfile_load(const char *path, diag_fn *diag, void *diag_ctx)
             diag(diag_ctx, LOGL_ERROR, path, 0, err);
         return NULL;
     }
-    f = tokfile_parse(path, buf, len, diag, diag_ctx);
+    f = tokfile_parse(path, buf, len, tokfile_count_diag, &c);
     file_free(buf, len);
+    /* As a user file: a line that cannot be read makes a file that cannot
+     * be trusted (half written, mangled), so the last good one is kept
+     * (or the daemon does not start), never a part of it served. */
+    if (f != NULL && c.errors > 0) {
+        tokfile_free(f);
+        return NULL;
+    }
     return f;
 }
 

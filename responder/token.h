@@ -117,7 +117,8 @@ struct tokfile *tokfile_parse(const char *name, const char *data, size_t len,
 
 /*
  * Read path (at most TOKEN_FILE_MAX bytes, as htpasswd_load) and parse
- * it. NULL: cannot read (told to diag), or out of memory.
+ * it. NULL: cannot read (told to diag), out of memory, or any line was an
+ * error (all of them told): as for a user file, the whole file is refused.
  */
 struct tokfile *tokfile_load(const char *path, diag_fn *diag, void *diag_ctx);
 

@@ -701,12 +701,24 @@ START_TEST(tokfile_load_file)
     testutil_tmp_path(path, sizeof path, "tokens");
     testutil_write_path(path, text, sizeof text - 1);
     memset(&c, 0, sizeof c);
-    f = tokfile_load(path, testutil_capture_diag, &c);
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(tokfile_count(f), 2);
+    /* A bad line: the whole file is refused (the daemon keeps the last
+     * good one), and the line told. */
+    ck_assert_ptr_null(tokfile_load(path, testutil_capture_diag, &c));
     ck_assert_uint_eq(c.n, 1);
     ck_assert_str_eq(c.d[0].file, path);
     ck_assert_uint_eq(c.d[0].line, 2);
+    ck_assert_ptr_null(tokfile_load(path, NULL, NULL));
+
+    /* A repeated name is a warning: the file loads, without the repeat. */
+    {
+        static const char dup[] = LINE_A "\n" LINE_A "\n" LINE_B "\n";
+
+        testutil_write_path(path, dup, sizeof dup - 1);
+    }
+    memset(&c, 0, sizeof c);
+    f = tokfile_load(path, testutil_capture_diag, &c);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(tokfile_count(f), 2);
     ck_assert_ptr_nonnull(tokfile_lookup(f, TOK1, TOKEN_LEN));
     tokfile_free(f);
 

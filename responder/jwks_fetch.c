@@ -94,13 +94,14 @@ jwks_url_check(const char *url, char *err, size_t errlen)
         return -1;
     }
     if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
         snprintf(err, errlen, "not a URL (https://HOST/PATH)");
+    } else if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
+        snprintf(err, errlen, "%s: only https (or http to this host)", scheme);
+    } else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        snprintf(err, errlen, "no host (https://HOST/PATH)");
     } else if (strcmp(scheme, "https") == 0) {
         rc = 0;
-    } else if (strcmp(scheme, "http") != 0) {
-        snprintf(err, errlen, "%s: only https (or http to this host)", scheme);
     } else if (!jwks_loopback(host)) {
         snprintf(err, errlen,
                  "plain http only to a loopback address (127.0.0.1, [::1], "

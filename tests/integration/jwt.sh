@@ -271,13 +271,6 @@ expect_match "log: a group rule refusal" \
 
 # ---------------------------------------------------------- metrics --
 
-# metric ADDRESS NAME: the value of the sample NAME of the daemon at
-# ADDRESS (0 when absent), read with the test client.
-metric() {
-	fcgi "$1" REQUEST_URI=/m DOCUMENT_URI=/m AUTH_ENDPOINT=metrics |
-		tr -d '\r' | awk -v k="$2" '$1 == k { v = $2 } END { print v + 0 }'
-}
-
 # scraped NAME: the value of NAME in the nginx scrape in $T/body.
 scraped() {
 	awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "$T/body"

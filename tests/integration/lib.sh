@@ -759,6 +759,13 @@ fcgi() {
 	timeout 30 "$FCGI_CLIENT" "$@"
 }
 
+# metric ADDRESS NAME: the value of the sample NAME (with its labels, as
+# printed) of the daemon at ADDRESS (0 when absent), read with the client.
+metric() {
+	fcgi "$1" REQUEST_URI=/m DOCUMENT_URI=/m AUTH_ENDPOINT=metrics |
+		tr -d '\r' | awk -v k="$2" '$1 == k { v = $2 } END { print v + 0 }'
+}
+
 # status_of "$out": print NNN from the first "Status: NNN" header line.
 status_of() {
 	printf '%s\n' "$1" | tr -d '\r' |

@@ -431,6 +431,15 @@ static const struct {
      "group 'ghosts' is not defined in the group file", 0, true},
     {"[profile a]\nuser_file = @/users\n", NULL, 0, true},
     {"[profile a]\nrealm = A\n", "profile 'a': no user file", 0, false},
+    {"jwks_url = https://idp.example/jwks\n",
+     "needs jwt_issuer and jwt_audience", 0, false},
+    {"jwks_url = https://idp.example/jwks\njwt_issuer = i\n",
+     "needs jwt_issuer and jwt_audience", 0, false},
+    {"jwks_url = http://idp.example/jwks\njwt_issuer = i\njwt_audience = "
+     "a\n",
+     "plain http only to a loopback address", 0, false},
+    {"jwks_url = file:///etc/passwd\njwt_issuer = i\njwt_audience = a\n",
+     "only https", 0, false},
 };
 
 START_TEST(snapshot_conf_errors_table)
@@ -460,6 +469,35 @@ START_TEST(snapshot_conf_errors_table)
 }
 END_TEST
 
+/* A jwks_url alone offers Bearer; its handle is the same at a reload. */
+START_TEST(snapshot_jwks_url_profile)
+{
+    struct snapshot *s, *again;
+
+    configure("jwks_url = https://idp.example/jwks\njwt_issuer = i\n"
+              "jwt_audience = a\n[profile api]\n"
+              "jwks_url = http://127.0.0.1:9/keys\n");
+    s = snapshot_load(&conf, capture_diag, &cap);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(cap.errors, 0);
+    ck_assert_ptr_null(s->profiles[0].users);
+    ck_assert_ptr_null(s->profiles[0].jwks);
+    ck_assert_ptr_nonnull(s->profiles[0].jwks_remote);
+    ck_assert_str_eq(jwks_remote_url(s->profiles[0].jwks_remote),
+                     "https://idp.example/jwks");
+    ck_assert_str_eq(jwks_remote_url(s->profiles[1].jwks_remote),
+                     "http://127.0.0.1:9/keys");
+    ck_assert_str_eq(s->profiles[1].jwt.issuer, "i"); /* inherited */
+    again = snapshot_reload(&conf, capture_diag, &cap);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_ptr_eq(again->profiles[0].jwks_remote,
+                     s->profiles[0].jwks_remote);
+    snapshot_free(again);
+    snapshot_free(s);
+    jwks_fetch_stop();
+}
+END_TEST
+
 static Suite *
 snapshot_suite(void)
 {
@@ -478,6 +516,7 @@ snapshot_suite(void)
     tcase_add_test(tc, snapshot_reload_takes_empty_token_file);
     tcase_add_test(tc, snapshot_generations_differ);
     tcase_add_test(tc, snapshot_bad_file_names_line);
+    tcase_add_test(tc, snapshot_jwks_url_profile);
     tcase_add_loop_test(tc, snapshot_conf_errors_table, 0,
                         (int)(sizeof conf_cases / sizeof conf_cases[0]));
     suite_add_tcase(s, tc);

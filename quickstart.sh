@@ -14,7 +14,8 @@ top=$(pwd)
 
 # Everything the build, the tests and the demo use, as Debian 12 packages.
 PACKAGES="build-essential autoconf automake pkg-config
-libfcgi-dev libcrypt-dev nettle-dev libssl-dev libjansson-dev libcurl4-openssl-dev check
+libfcgi-dev libcrypt-dev nettle-dev libssl-dev libjansson-dev libcurl4-openssl-dev
+libldap-dev check slapd ldap-utils
 nginx-light lighttpd apache2 apache2-utils spawn-fcgi systemd
 curl openssl whois perl valgrind libtsan2 fail2ban"
 

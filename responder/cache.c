@@ -105,6 +105,19 @@ cache_enabled(const struct cache *c)
     return c != NULL && c->capacity > 0;
 }
 
+unsigned
+cache_ttl(const struct cache *c)
+{
+    return cache_enabled(c) ? c->ttl : 0;
+}
+
+void
+cache_count_hit(struct cache *c)
+{
+    if (cache_enabled(c))
+        __atomic_add_fetch(&c->hits, 1, __ATOMIC_RELAXED);
+}
+
 void
 cache_key(const struct cache *c, struct cache_key *k, struct bytes profile,
           struct bytes user, struct bytes password, struct bytes stored)

@@ -50,6 +50,12 @@ void cache_free(struct cache *c);
 /* Whether the cache stores anything at all. */
 bool cache_enabled(const struct cache *c);
 
+/* The seconds an entry lives at most; 0 when disabled. */
+unsigned cache_ttl(const struct cache *c);
+
+/* A hit found beside the cache (jwt_seen.h), counted as one of its own. */
+void cache_count_hit(struct cache *c);
+
 /*
  * The key of a verification: HMAC-SHA-256 over the lengths and bytes of
  * profile, user, password and stored hash (length-prefixed, so no two

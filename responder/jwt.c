@@ -1364,6 +1364,22 @@ jwk_id(const struct jwk *k)
     return k != NULL ? k->id : NULL;
 }
 
+bool
+jwks_holds(const struct jwks *s, const char *kid, const unsigned char *id)
+{
+    if (s == NULL || kid == NULL || id == NULL)
+        return false;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct jwk *k = &s->keys[i];
+
+        if (k->dup || (kid[0] != '\0' && (!k->has_kid || strcmp(k->kid, kid))))
+            continue;
+        if (memcmp(k->id, id, JWK_ID_LEN) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* --------------------------------------------------------- signatures -- */
 
 static bool

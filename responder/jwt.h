@@ -182,6 +182,13 @@ const struct jwk *jwks_find(const struct jwks *s, const struct jwt *j,
  * for NULL. Valid until jwks_free. */
 const unsigned char *jwk_id(const struct jwk *k);
 
+/*
+ * Whether s still holds the key a token was verified with: id is its
+ * jwk_id, kid the token's kid ("": none), which must still name it (and
+ * only it). For a remembered token, instead of finding the key again.
+ */
+bool jwks_holds(const struct jwks *s, const char *kid, const unsigned char *id);
+
 /* Check j's signature with k: JWT_OK, JWT_BAD_SIGNATURE or JWT_INTERNAL
  * (also when j is not from a successful jwt_decode or k does not fit its
  * alg: a caller's mistake). ES*: R || S of the curve's width, neither

@@ -2,19 +2,35 @@
  * source_jwt: JWTs signed by a key of the profile's JWK Sets (jwt.h): its
  * jwks_file, then the set in hand for its jwks_url (jwks_fetch.h).
  *
- * The claims are judged on every request (a cached token still expires
- * on time); only the signature check is remembered, for at most
- * min(cache_ttl, exp - now), under a key that names the signing key's
- * material, so a rotated key never vouches for a token again.
+ * A token seen lately is judged from what it said then (jwt_seen.h): it
+ * is kept for at most min(cache_ttl, exp - now), and only while the key
+ * that verified it is still in the set, so it still expires on time and a
+ * rotated key never vouches for it again. A token too big for that table
+ * is decoded every time; only its signature check is remembered, under a
+ * key that names the signing key's material.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
 #include "authz_int.h"
 #include "jwt.h"
+#include "jwt_seen.h"
 #include "log.h"
+
+/* Tokens remembered with their claims (jwt_seen.h): about 3 MiB. */
+#define JWT_SEEN_SLOTS 4096
+
+static struct jwt_seen *jwt_seen_table;
+static pthread_once_t jwt_seen_once = PTHREAD_ONCE_INIT;
+
+static void
+jwt_seen_init(void)
+{
+    jwt_seen_table = jwt_seen_new(JWT_SEEN_SLOTS); /* NULL: none, slower */
+}
 
 static bool
 jwt_claims(const struct snap_profile *p, struct bytes t)
@@ -25,20 +41,92 @@ jwt_claims(const struct snap_profile *p, struct bytes t)
 
 /* "kid=K jti=J" for the log, quoted: both are the token's bytes. */
 static void
-jwt_id(struct decision *d, const struct jwt *j)
+jwt_id(struct decision *d, const char *kid, const char *jti)
 {
     size_t len = 0;
 
     memcpy(d->token_id, "kid=", 5);
     len = 4;
     log_append_quoted(d->token_id, sizeof d->token_id, &len,
-                      (struct bytes){j->kid, strlen(j->kid)}, 64);
-    if (j->jti[0] != '\0' && len + 5 < sizeof d->token_id) {
+                      (struct bytes){kid, strlen(kid)}, 64);
+    if (jti[0] != '\0' && len + 5 < sizeof d->token_id) {
         memcpy(d->token_id + len, " jti=", 6);
         len += 5;
         log_append_quoted(d->token_id, sizeof d->token_id, &len,
-                          (struct bytes){j->jti, strlen(j->jti)}, 64);
+                          (struct bytes){jti, strlen(jti)}, 64);
     }
+}
+
+/* Whether a set of p still holds the key that verified e. */
+static bool
+jwt_key_held(const struct snap_profile *p, const struct jwt_seen_entry *e)
+{
+    const struct jwks *fetched;
+    bool held;
+
+    if (jwks_holds(p->jwks, e->kid, e->key_id))
+        return true;
+    if (p->jwks_remote == NULL)
+        return false;
+    fetched = jwks_remote_acquire(p->jwks_remote);
+    held = jwks_holds(fetched, e->kid, e->key_id);
+    jwks_remote_release(p->jwks_remote, fetched);
+    return held;
+}
+
+/*
+ * A token verified lately, judged from what it said then: its key must
+ * still be in the set, and the entry ends at exp. True when d is filled.
+ */
+static bool
+jwt_seen_again(const struct authz_ctx *ctx, const struct authz_scope *sc,
+               const struct request *r, const struct cache_key *ck,
+               struct decision *d)
+{
+    struct jwt_seen_entry e;
+
+    if (jwt_seen_table == NULL ||
+        !jwt_seen_get(jwt_seen_table, ck, ctx->snap->generation, cache_now(),
+                      &e))
+        return false;
+    if (!jwt_key_held(sc->profile, &e)) {
+        util_wipe(&e, sizeof e);
+        return false;
+    }
+    d->cached = true;
+    cache_count_hit(ctx->cache);
+    jwt_id(d, e.kid, e.jti);
+    authz_claim(d, (struct bytes){e.user, e.user_len});
+    d->user_known = true;
+    authz_policy(ctx, sc, r, (struct bytes){e.groups, e.groups_len}, d);
+    util_wipe(&e, sizeof e);
+    return true;
+}
+
+/* Remember j, verified by key, when what it says fits an entry. */
+static void
+jwt_seen_keep(const struct authz_ctx *ctx, const struct cache_key *ck,
+              const struct jwt *j, const struct jwk *key, long long now)
+{
+    struct jwt_seen_entry e;
+    uint64_t life, ttl = cache_ttl(ctx->cache);
+
+    if (jwt_seen_table == NULL || j->exp <= now ||
+        j->user_len > sizeof e.user || j->groups_len > sizeof e.groups)
+        return;
+    memset(&e, 0, sizeof e);
+    life = (uint64_t)(j->exp - now);
+    e.generation = ctx->snap->generation;
+    e.until = cache_now() + (life < ttl ? life : ttl);
+    memcpy(e.key_id, jwk_id(key), sizeof e.key_id);
+    memcpy(e.kid, j->kid, strnlen(j->kid, sizeof e.kid - 1));
+    memcpy(e.jti, j->jti, strnlen(j->jti, sizeof e.jti - 1));
+    memcpy(e.user, j->user, j->user_len);
+    e.user_len = j->user_len;
+    memcpy(e.groups, j->groups, j->groups_len);
+    e.groups_len = j->groups_len;
+    jwt_seen_put(jwt_seen_table, ck, &e);
+    util_wipe(&e, sizeof e);
 }
 
 static void
@@ -114,16 +202,31 @@ jwt_source_verify(const struct authz_ctx *ctx, const struct authz_scope *sc,
     const struct snap_profile *p = sc->profile;
     long long now = (long long)time(NULL);
     const struct jwks *fetched = NULL;
-    const struct jwk *key;
+    const struct jwk *key = NULL;
+    bool keyed = cache_enabled(ctx->cache);
+    struct cache_key ck;
     enum jwt_result jr;
     struct jwt j;
 
+    if (keyed) {
+        /* "jwt+:" is no Basic user (no ':' in those) nor jwt_signed's. */
+        cache_key(ctx->cache, &ck, (struct bytes){p->name, strlen(p->name)},
+                  (struct bytes){"jwt+:", 5}, t, BYTES_NULL);
+        pthread_once(&jwt_seen_once, jwt_seen_init);
+        if (jwt_seen_again(ctx, sc, r, &ck, d)) {
+            util_wipe(&ck, sizeof ck);
+            return;
+        }
+    }
     jr = jwt_decode(t.p, t.n, &p->jwt, now, &j);
-    jwt_id(d, &j);
+    jwt_id(d, j.kid, j.jti);
     if (jr == JWT_OK && (key = jwt_key(p, &j, &fetched, &jr)) != NULL)
         jr = jwt_signed(ctx, sc, key, t, &j, now, d);
+    if (jr == JWT_OK && keyed)
+        jwt_seen_keep(ctx, &ck, &j, key, now);
     if (fetched != NULL)
         jwks_remote_release(p->jwks_remote, fetched);
+    util_wipe(&ck, sizeof ck);
     if (jr != JWT_OK) {
         jwt_refused(d, jr);
         jwt_clear(&j);

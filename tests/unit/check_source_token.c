@@ -97,37 +97,10 @@ static void
 decide(struct decision *d, const char *role, const char *scheme,
        const char *tok, const char *profile)
 {
-    char auth[256], prof[64], rl[64];
-    char *envp[4];
-    size_t n = 0;
-    struct request r;
-
-    snprintf(rl, sizeof rl, "FCGI_ROLE=%s", role);
-    envp[n++] = rl;
-    if (tok != NULL) {
-        snprintf(auth, sizeof auth, "HTTP_AUTHORIZATION=%s %s", scheme, tok);
-        envp[n++] = auth;
-    }
-    if (profile != NULL) {
-        snprintf(prof, sizeof prof, "AUTH_PROFILE=%s", profile);
-        envp[n++] = prof;
-    }
-    envp[n] = NULL;
-    request_parse(&r, envp);
-    authz_decide(&actx, &r, vctx, d);
+    testutil_decide(&actx, vctx, d, role, scheme, tok, profile);
 }
 
-/* The response d makes, as text. */
-static const char *
-render(const struct decision *d)
-{
-    static struct testutil_membuf m;
-    struct sink out = {testutil_membuf_write, &m};
-
-    memset(&m, 0, sizeof m);
-    ck_assert_int_eq(response_write(d, &out), 0);
-    return m.buf;
-}
+#define render testutil_render
 
 START_TEST(token_grants_its_name)
 {

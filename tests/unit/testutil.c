@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "authz.h"
+#include "request.h"
 #include "testutil.h"
 
 /* Folders made so far; a suite needs one or two. */
@@ -279,4 +281,40 @@ int
 testutil_run_forked(Suite *s)
 {
     return testutil_run_with(s, true);
+}
+
+void
+testutil_decide(const struct authz_ctx *ctx, struct verify_ctx *vctx,
+                struct decision *d, const char *role, const char *scheme,
+                const char *tok, const char *profile)
+{
+    char auth[8192], prof[64], rl[64];
+    char *envp[4];
+    size_t n = 0;
+    struct request r;
+
+    snprintf(rl, sizeof rl, "FCGI_ROLE=%s", role);
+    envp[n++] = rl;
+    if (tok != NULL) {
+        snprintf(auth, sizeof auth, "HTTP_AUTHORIZATION=%s %s", scheme, tok);
+        envp[n++] = auth;
+    }
+    if (profile != NULL) {
+        snprintf(prof, sizeof prof, "AUTH_PROFILE=%s", profile);
+        envp[n++] = prof;
+    }
+    envp[n] = NULL;
+    request_parse(&r, envp);
+    authz_decide(ctx, &r, vctx, d);
+}
+
+const char *
+testutil_render(const struct decision *d)
+{
+    static struct testutil_membuf m;
+    struct sink out = {testutil_membuf_write, &m};
+
+    memset(&m, 0, sizeof m);
+    ck_assert_int_eq(response_write(d, &out), 0);
+    return m.buf;
 }

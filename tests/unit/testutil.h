@@ -120,6 +120,20 @@ void testutil_stderr_capture(void);
 const char *testutil_stderr_release(void);
 
 /* Run s (CK_NORMAL), free the runner: EXIT_SUCCESS when nothing failed. */
+/*
+ * Decide as ctx would on a request of role with "Authorization: SCHEME
+ * TOK" (tok NULL: none) and AUTH_PROFILE=profile (NULL: none).
+ */
+struct authz_ctx;
+struct decision;
+struct verify_ctx;
+void testutil_decide(const struct authz_ctx *ctx, struct verify_ctx *vctx,
+                     struct decision *d, const char *role, const char *scheme,
+                     const char *tok, const char *profile);
+
+/* The response d makes, as text (until the next call). */
+const char *testutil_render(const struct decision *d);
+
 int testutil_run(Suite *s);
 
 /* testutil_run, each test in a child whatever CK_FORK says. */

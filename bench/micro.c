@@ -15,6 +15,10 @@
  * own verify_ctx, as each worker has), and, for scale, a few decisions
  * with the cache off. Prints ns per decision.
  *
+ * With MICRO_JWT (a token), MICRO_JWKS (its JWK Set file), MICRO_JWT_ISS
+ * and MICRO_JWT_AUD set, it also times N cached decisions on that JWT, 1
+ * thread, the same way (bench/run passes its own).
+ *
  * Follows the internal API of responder/ (authz.h, store.h, cache.h,
  * gate.h): bench/run builds it against the headers and libauthd.a of the
  * same build, so a change there shows up as a build failure, not as a
@@ -45,8 +49,9 @@
 #define MICRO_USER     "benchuser"
 #define MICRO_PASSWORD "bench-micro-password"
 
-/* "Basic " + base64("benchuser:bench-micro-password"), made at start. */
-static char micro_auth[128];
+/* "Basic " + base64("benchuser:bench-micro-password"), made at start;
+ * then "Bearer JWT" for the cached-JWT run (MICRO_JWT). */
+static char micro_auth[8192];
 
 /*
  * The parameters nginx sends through the shipped snippet, plus the client
@@ -230,7 +235,15 @@ main(int argc, char **argv)
     FILE *f;
     int rc = 1;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *jwt = getenv("MICRO_JWT"), *jwks = getenv("MICRO_JWKS");
+    const char *iss = getenv("MICRO_JWT_ISS"), *aud = getenv("MICRO_JWT_AUD");
 
+    if (jwt != NULL && (jwks == NULL || iss == NULL || aud == NULL ||
+                        strlen(jwt) > sizeof micro_auth - 64)) {
+        fprintf(stderr, "micro: MICRO_JWT needs MICRO_JWKS, MICRO_JWT_ISS "
+                        "and MICRO_JWT_AUD\n");
+        return 2;
+    }
     if (argc > 1)
         n = strtoul(argv[1], NULL, 10);
     if (n == 0 || n > 1000000000UL) {
@@ -264,6 +277,9 @@ main(int argc, char **argv)
     }
     f = fopen(cfg, "w");
     if (f == NULL || fprintf(f, "user_file = %s\nrealm = micro\n", users) < 0 ||
+        (jwt != NULL &&
+         fprintf(f, "jwks_file = %s\njwt_issuer = %s\njwt_audience = %s\n",
+                 jwks, iss, aud) < 0) ||
         fclose(f) != 0) {
         perror("micro: config file");
         goto out_dir;
@@ -311,6 +327,23 @@ main(int argc, char **argv)
     if (micro_threads(&ctx, 1, n, "cached sha512-crypt user") < 0 ||
         micro_threads(&ctx, 2, n, "cached sha512-crypt user") < 0)
         goto out_ctx;
+    if (jwt != NULL) {
+        bool cached = true;
+        size_t bytes = 0;
+        char basic[sizeof micro_auth];
+
+        memcpy(basic, micro_auth, sizeof basic);
+        snprintf(micro_auth, sizeof micro_auth, "HTTP_AUTHORIZATION=Bearer %s",
+                 jwt);
+        if (micro_decide(&ctx, vctx, &cached, &bytes) != 200 ||
+            micro_decide(&ctx, vctx, &cached, &bytes) != 200 || !cached) {
+            fprintf(stderr, "micro: the JWT is not a cached 200\n");
+            goto out_ctx;
+        }
+        if (micro_threads(&ctx, 1, n, "cached JWT") < 0)
+            goto out_ctx;
+        memcpy(micro_auth, basic, sizeof basic);
+    }
 
     /* For scale: the same decision with a cache that never stores. */
     {

@@ -301,7 +301,9 @@ authz_check(const struct authz_ctx *ctx, const struct authz_scope *sc,
      * Unknown users and dead entries cost as much as a real check, and
      * never reach the cache: locked and expired users are never cached.
      */
-    if (e == NULL)
+    if (e == NULL && sc->profile->dir != NULL)
+        authz_directory(ctx, sc, r, cred, d);
+    else if (e == NULL)
         authz_dummy(ctx, vctx, pw, REASON_UNKNOWN_USER, d);
     else if (e->kind == HASH_LOCKED)
         authz_dummy(ctx, vctx, pw, REASON_LOCKED, d);
@@ -356,7 +358,7 @@ authz_scope(const struct authz_ctx *ctx, const struct request *r,
         log_msg(LOGL_ERROR, "AUTH_REQUIRE: %s", err);
         goto misconfigured;
     }
-    d->offer_basic = sc->profile->users != NULL;
+    d->offer_basic = sc->profile->users != NULL || sc->profile->dir != NULL;
     d->offer_bearer = sc->profile->tokens != NULL ||
                       sc->profile->jwks != NULL ||
                       sc->profile->jwks_remote != NULL;

@@ -6,6 +6,7 @@
 #define FCGI_AUTHD_AUTHZ_INT_H
 
 #include "authz.h"
+#include "basic.h"
 #include "policy.h"
 
 /* What one request is judged by, chosen from the snapshot and params. */
@@ -44,6 +45,15 @@ void authz_claim(struct decision *d, struct bytes user);
 void authz_policy(const struct authz_ctx *ctx, const struct authz_scope *sc,
                   const struct request *r, struct bytes listed,
                   struct decision *d);
+
+/*
+ * Basic credentials of a user the user file does not have, against the
+ * profile's LDAP directory (source_ldap.c). Fills d like the user file's
+ * check: through authz_policy on success, else a denial.
+ */
+void authz_directory(const struct authz_ctx *ctx, const struct authz_scope *sc,
+                     const struct request *r, const struct basic_cred *cred,
+                     struct decision *d);
 
 /* A Bearer token that does not verify: 401, invalid_token. */
 void authz_bad_token(struct decision *d, enum authz_reason reason,

@@ -30,6 +30,13 @@ struct conf_profile {
     char *jwt_audience;
     char *jwt_user_claim;
     char *jwt_groups_claim;
+    char *ldap_url;
+    char *ldap_base_dn;
+    char *ldap_filter;
+    char *ldap_bind_dn;
+    char *ldap_bind_password_file;
+    char *ldap_group_filter;
+    char *ldap_group_attr;
     char *realm;
     struct rule *require;
     unsigned line; /* of the section header */
@@ -82,8 +89,19 @@ struct conf {
     char *jwt_user_claim;   /* "sub" */
     char *jwt_groups_claim; /* "groups" */
     unsigned jwt_leeway;    /* seconds on exp and nbf */
-    char *realm;            /* Basic realm */
-    struct rule *require;   /* parsed when set; NULL: unset */
+    char *ldap_url;         /* directory.h: the LDAP source, or NULL */
+    char *ldap_base_dn;
+    char *ldap_filter;
+    char *ldap_bind_dn;
+    char *ldap_bind_password_file;
+    char *ldap_group_filter;
+    char *ldap_group_attr;
+    bool ldap_starttls;
+    char *ldap_ca_file;
+    unsigned ldap_timeout;     /* seconds for a whole check */
+    unsigned ldap_connections; /* per pool */
+    char *realm;               /* Basic realm */
+    struct rule *require;      /* parsed when set; NULL: unset */
     struct conf_profile *profiles;
     size_t nprofiles;
     struct conf_path *paths;

@@ -339,18 +339,28 @@ dir_acquire(struct directory *d, struct dir_pool *p, long long deadline)
     return c;
 }
 
-/* Give c back; a connection that failed is closed first. */
+static void dir_server_ok(struct directory *d, int i);
+
+/*
+ * Give c back; a connection that failed is closed first, one that worked
+ * says its server answers (it may have been marked down meanwhile).
+ */
 static void
 dir_release(struct directory *d, struct dir_conn *c, bool ok)
 {
+    bool was_down;
+
     if (!ok && c->ld != NULL) {
         ldap_unbind_ext_s(c->ld, NULL, NULL);
         c->ld = NULL;
     }
     pthread_mutex_lock(&d->lock);
+    was_down = ok && c->ld != NULL && d->servers[c->server].down;
     c->busy = false;
     pthread_cond_signal(&d->freed);
     pthread_mutex_unlock(&d->lock);
+    if (was_down)
+        dir_server_ok(d, c->server);
 }
 
 /* ------------------------------------------------------------- servers -- */
@@ -451,10 +461,19 @@ dir_open(struct directory *d, int i, bool service, long long deadline,
     }
     if (rc != LDAP_SUCCESS) {
         char *diag = NULL;
+        bool tls = strncmp(url, "ldaps://", 8) == 0 ||
+                   (d->starttls && strncmp(url, "ldap://", 7) == 0);
 
         ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-        snprintf(why, whylen, "%s%s%.200s", ldap_err2string(rc),
-                 diag && *diag ? ": " : "", diag ? diag : "");
+        /* libldap says "(unknown error code)" when it has nothing more. */
+        if (diag != NULL && strstr(diag, "unknown error") != NULL)
+            diag[0] = '\0';
+        snprintf(why, whylen, "%s%s%.200s%s", ldap_err2string(rc),
+                 diag && *diag ? ": " : "", diag ? diag : "",
+                 tls && rc != LDAP_TIMEOUT
+                     ? " (or the TLS handshake failed: check ldap_ca_file "
+                       "and the server's certificate and name)"
+                     : "");
         ldap_memfree(diag);
         ldap_unbind_ext_s(ld, NULL, NULL);
         return -1;

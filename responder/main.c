@@ -435,9 +435,10 @@ main_describe(FILE *f, const struct snapshot *snap)
         char line[RULE_TEXT_MAX + CONF_REALM_MAX + 256];
 
         char users[64] = "", tokens[48] = "", keys[80] = "";
+        const char *dir = p->dir != NULL ? "an LDAP directory, " : "";
 
         if (p->users == NULL && p->tokens == NULL && p->jwks == NULL &&
-            p->jwks_remote == NULL) {
+            p->jwks_remote == NULL && p->dir == NULL) {
             snprintf(line, sizeof line,
                      "profile %s: no user file (requests need AUTH_PROFILE)",
                      p->name);
@@ -452,8 +453,8 @@ main_describe(FILE *f, const struct snapshot *snap)
         if (p->jwks != NULL || p->jwks_remote != NULL)
             main_keys(keys, sizeof keys, p);
         snprintf(line, sizeof line,
-                 "profile %s: %s%s%s%zu groups; realm \"%s\"; require %s",
-                 p->name, users, tokens, keys, htgroup_count(p->groups),
+                 "profile %s: %s%s%s%s%zu groups; realm \"%s\"; require %s",
+                 p->name, users, dir, tokens, keys, htgroup_count(p->groups),
                  p->realm, p->require.text);
     out:
         if (f != NULL)
@@ -513,6 +514,15 @@ main_test(const struct conf *conf, const struct snapshot *snap)
     if (conf->user != NULL && main_user(conf) == NULL)
         return 1;
     jwks_fetch_new(); /* a failure is a warning: the server may be down */
+    for (size_t i = 0; i < snap->nprofiles; i++) {
+        char why[600];
+
+        /* A warning too: the directory may be down for a moment. */
+        if (snap->profiles[i].dir != NULL &&
+            directory_probe(snap->profiles[i].dir, why, sizeof why) < 0)
+            log_msg(LOGL_WARN, "profile %s: ldap_url: %s",
+                    snap->profiles[i].name, why);
+    }
     main_describe(stdout, snap);
     return 0;
 }

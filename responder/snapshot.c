@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "diag.h"
+#include "file.h"
 #include "path.h"
 #include "snapshot.h"
 
@@ -19,6 +20,8 @@ struct snap_file {
     struct htgroup *groups;
     struct tokfile *tokens;
     struct jwks *jwks;
+    char *secret; /* SNAP_SECRET: the file's first line, wiped when freed */
+    size_t secret_len;
 };
 
 struct snap_builder {
@@ -47,6 +50,34 @@ snap_stat(const char *path, long long v[5])
     }
 }
 
+/* A password file: its first line, without the line end; not empty. */
+static bool
+snap_read_secret(struct snap_builder *b, struct snap_file *f)
+{
+    char err[256];
+    size_t len = 0, n;
+    char *buf = file_read(f->path, 4096, &len, NULL, err, sizeof err);
+
+    if (buf == NULL) {
+        diag_report_at(&b->d, LOGL_ERROR, f->path, 0, "%s", err);
+        return false;
+    }
+    for (n = 0; n < len && buf[n] != '\n' && buf[n] != '\r'; n++)
+        ;
+    if (n == 0 || (f->secret = malloc(n + 1)) == NULL) {
+        diag_report_at(&b->d, LOGL_ERROR, f->path, 0, "%s",
+                       n == 0 ? "no password on its first line"
+                              : "out of memory");
+        file_free(buf, len);
+        return false;
+    }
+    memcpy(f->secret, buf, n);
+    f->secret[n] = '\0';
+    f->secret_len = n;
+    file_free(buf, len);
+    return true;
+}
+
 /* Read f->path as its kind says; false when it cannot be used. */
 static bool
 snap_read(struct snap_builder *b, struct snap_file *f)
@@ -65,6 +96,8 @@ snap_read(struct snap_builder *b, struct snap_file *f)
         return (f->tokens = tokfile_load(path, b->d.fn, b->d.ctx)) != NULL;
     case SNAP_JWKS:
         return (f->jwks = jwks_load(path, b->d.fn, b->d.ctx)) != NULL;
+    case SNAP_SECRET:
+        return snap_read_secret(b, f);
     }
     return false;
 }
@@ -84,6 +117,8 @@ snap_entries(const struct snap_file *f)
         return 1;
     case SNAP_JWKS:
         return jwks_count(f->jwks);
+    case SNAP_SECRET:
+        return 1;
     }
     return 0;
 }
@@ -224,6 +259,40 @@ snap_bearer(struct snap_builder *b, struct snap_profile *p,
                     where);
 }
 
+/* The LDAP directory of p, when the profile names one. */
+static void
+snap_directory(struct snap_builder *b, struct snap_profile *p,
+               const struct conf_profile *cp, const char *where)
+{
+    const struct conf *c = b->c;
+    const char *pwfile = SNAP_KEY(cp, c, ldap_bind_password_file);
+    struct directory_opts o = {
+        .urls = SNAP_KEY(cp, c, ldap_url),
+        .base_dn = SNAP_KEY(cp, c, ldap_base_dn),
+        .filter = SNAP_KEY(cp, c, ldap_filter),
+        .bind_dn = SNAP_KEY(cp, c, ldap_bind_dn),
+        .ca_file = c->ldap_ca_file,
+        .starttls = c->ldap_starttls,
+        .timeout = c->ldap_timeout,
+        .group_filter = SNAP_KEY(cp, c, ldap_group_filter),
+        .group_attr = SNAP_KEY(cp, c, ldap_group_attr),
+        .connections = c->ldap_connections,
+    };
+    struct snap_file *f;
+    char err[256];
+
+    if (o.urls == NULL)
+        return;
+    if (pwfile != NULL) {
+        if ((f = snap_file(b, pwfile, SNAP_SECRET)) == NULL)
+            return;
+        o.bind_pw = f->secret;
+        o.bind_pw_len = f->secret_len;
+    }
+    if ((p->dir = directory_new(&o, err, sizeof err)) == NULL)
+        diag_report(&b->d, LOGL_ERROR, 0, "%s: ldap_url: %s", where, err);
+}
+
 /* Fill profile i; cp NULL for the default profile (top-level keys). */
 static void
 snap_profile(struct snap_builder *b, struct snap_profile *p,
@@ -233,8 +302,9 @@ snap_profile(struct snap_builder *b, struct snap_profile *p,
     const char *user_file = SNAP_KEY(cp, c, user_file);
     const char *group_file = SNAP_KEY(cp, c, group_file);
     const struct rule *require = SNAP_KEY(cp, c, require);
-    bool bearer = SNAP_KEY(cp, c, token_file) || SNAP_KEY(cp, c, jwks_file) ||
-                  SNAP_KEY(cp, c, jwks_url);
+    /* Sources other than the user file: a profile needs one of them. */
+    bool others = SNAP_KEY(cp, c, token_file) || SNAP_KEY(cp, c, jwks_file) ||
+                  SNAP_KEY(cp, c, jwks_url) || SNAP_KEY(cp, c, ldap_url);
     char where[100];
     struct snap_file *f;
     struct snap_group_check gc;
@@ -242,23 +312,26 @@ snap_profile(struct snap_builder *b, struct snap_profile *p,
     p->name = cp ? cp->name : "default";
     p->realm = SNAP_KEY(cp, c, realm);
     snprintf(where, sizeof where, "profile '%s'", p->name);
-    if (user_file == NULL && !bearer) {
+    if (user_file == NULL && !others) {
         /* Only named profiles: the default profile is then refused (500). */
         if (cp != NULL || c->nprofiles == 0)
             diag_report(&b->d, LOGL_ERROR, 0,
-                        "%s: no user file, token file or JWK Set: set "
-                        "user_file, token_file, jwks_file or jwks_url",
+                        "%s: no user file, directory, token file or JWK "
+                        "Set: set user_file, ldap_url, token_file, "
+                        "jwks_file or jwks_url",
                         where);
     } else if (user_file != NULL &&
                (f = snap_file(b, user_file, SNAP_USERS)) != NULL) {
         p->users = f->users;
     }
     snap_bearer(b, p, cp, where);
+    snap_directory(b, p, cp, where);
     if (group_file != NULL && (f = snap_file(b, group_file, SNAP_GROUPS)))
         p->groups = f->groups;
     snap_rule(&p->require, require);
     gc = (struct snap_group_check){b, p->groups, where};
-    if (snap_ok(b) && p->jwks == NULL && p->jwks_remote == NULL)
+    if (snap_ok(b) && p->jwks == NULL && p->jwks_remote == NULL &&
+        p->dir == NULL)
         rule_each_group(&p->require, snap_warn_group, &gc);
 }
 #undef SNAP_KEY
@@ -366,7 +439,13 @@ snapshot_free(struct snapshot *s)
         htgroup_free(s->files[i].groups);
         tokfile_free(s->files[i].tokens);
         jwks_free(s->files[i].jwks);
+        if (s->files[i].secret != NULL) {
+            util_wipe(s->files[i].secret, s->files[i].secret_len);
+            free(s->files[i].secret);
+        }
     }
+    for (size_t i = 0; s->profiles != NULL && i < s->nprofiles; i++)
+        directory_free(s->profiles[i].dir);
     free(s->files);
     free(s->profiles);
     free(s->paths);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "directory.h"
 #include "htgroup.h"
 #include "htpasswd.h"
 #include "jwks_fetch.h"
@@ -27,6 +28,7 @@ enum snap_kind {
     SNAP_GROUPS, /* group_file: htgroup */
     SNAP_TOKENS, /* token_file: API tokens */
     SNAP_JWKS,   /* jwks_file: JWT signing keys */
+    SNAP_SECRET, /* ldap_bind_password_file: one password */
 };
 
 struct snap_profile {
@@ -35,6 +37,7 @@ struct snap_profile {
     /* The identity sources; NULL: not configured. A profile has at least
      * one (the default one may have none when named ones exist: 500). */
     const struct htpasswd *users;    /* Basic */
+    struct directory *dir;           /* Basic: LDAP (owned), after users */
     const struct tokfile *tokens;    /* Bearer: API tokens */
     const struct jwks *jwks;         /* Bearer: JWTs, judged by jwt */
     struct jwks_remote *jwks_remote; /* JWTs: the keys of jwks_url */

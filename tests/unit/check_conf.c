@@ -105,11 +105,29 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
     SHOW_STR(jwks_file)
     SHOW_STR(jwks_url)
     SHOW_STR(jwks_ca_file)
+    SHOW_STR(ldap_url)
+    SHOW_STR(ldap_base_dn)
+    SHOW_STR(ldap_filter)
+    SHOW_STR(ldap_bind_dn)
+    SHOW_STR(ldap_bind_password_file)
+    SHOW_STR(ldap_group_filter)
+    SHOW_STR(ldap_group_attr)
+    SHOW_STR(ldap_ca_file)
     SHOW_STR(jwt_issuer)
     SHOW_STR(jwt_audience)
     SHOW_STR(jwt_user_claim)
     SHOW_STR(jwt_groups_claim)
 #undef SHOW_STR
+    if (strcmp(key, "ldap_starttls") == 0)
+        return c->ldap_starttls ? "yes" : "no";
+    if (strcmp(key, "ldap_timeout") == 0) {
+        snprintf(buf, cap, "%u", c->ldap_timeout);
+        return buf;
+    }
+    if (strcmp(key, "ldap_connections") == 0) {
+        snprintf(buf, cap, "%u", c->ldap_connections);
+        return buf;
+    }
     if (strcmp(key, "jwks_refresh") == 0) {
         snprintf(buf, cap, "%u", c->jwks_refresh);
         return buf;

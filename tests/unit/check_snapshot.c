@@ -440,6 +440,19 @@ static const struct {
      "plain http only to a loopback address", 0, false},
     {"jwks_url = file:///etc/passwd\njwt_issuer = i\njwt_audience = a\n",
      "only https", 0, false},
+    {"ldap_url = ldap://127.0.0.1:1/\n", "ldap_base_dn is needed", 0, false},
+    {"ldap_url = http://127.0.0.1/\nldap_base_dn = dc=x\n", "not an ldap://", 0,
+     false},
+    {"ldap_url = ldap://127.0.0.1:1/\nldap_base_dn = dc=x\n"
+     "ldap_filter = (uid=alice)\n",
+     "ldap_filter must be", 0, false},
+    {"ldap_url = ldap://127.0.0.1:1/\nldap_base_dn = dc=x\n"
+     "ldap_bind_dn = cn=r,dc=x\n",
+     "ldap_bind_dn needs ldap_bind_password_file", 0, false},
+    {"ldap_url = ldap://127.0.0.1:1/\nldap_base_dn = dc=x\n"
+     "ldap_bind_dn = cn=r,dc=x\nldap_bind_password_file = @/missing\n",
+     "cannot open", 0, false},
+    {"ldap_url = ldap://127.0.0.1:1/\nldap_base_dn = dc=x\n", NULL, 0, true},
 };
 
 START_TEST(snapshot_conf_errors_table)

@@ -53,7 +53,7 @@ bool cache_enabled(const struct cache *c);
 /* The seconds an entry lives at most; 0 when disabled. */
 unsigned cache_ttl(const struct cache *c);
 
-/* A hit found beside the cache (jwt_seen.h), counted as one of its own. */
+/* A hit found beside the cache (memo.h), counted as one of its own. */
 void cache_count_hit(struct cache *c);
 
 /*

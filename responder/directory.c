@@ -658,11 +658,14 @@ dir_read_groups(struct directory *d, struct dir_conn *c, const char *dn,
     return DIR_OK;
 }
 
-/* Find user (and with want_groups its groups) on a service connection. */
+/*
+ * On a service connection: find user's DN (user not NULL), or read the
+ * groups of dn (user NULL).
+ */
 static enum directory_result
-dir_lookup(struct directory *d, struct bytes user, long long deadline,
-           char dn[DIRECTORY_DN_MAX], bool *ambiguous,
-           char groups[DIRECTORY_GROUPS_MAX])
+dir_service(struct directory *d, const struct bytes *user, long long deadline,
+            char dn[DIRECTORY_DN_MAX], bool *ambiguous,
+            char groups[DIRECTORY_GROUPS_MAX])
 {
     struct dir_conn *c = dir_acquire(d, &d->svc, deadline);
     enum directory_result r;
@@ -673,8 +676,9 @@ dir_lookup(struct directory *d, struct bytes user, long long deadline,
         dir_release(d, c, false);
         return DIR_DOWN;
     }
-    r = dir_find(d, c, user, deadline, dn, ambiguous);
-    if (r == DIR_OK && groups != NULL)
+    if (user != NULL)
+        r = dir_find(d, c, *user, deadline, dn, ambiguous);
+    else
         r = dir_read_groups(d, c, dn, deadline, groups);
     dir_release(d, c, r != DIR_DOWN);
     return r;
@@ -695,25 +699,12 @@ directory_check(struct directory *d, struct bytes user, struct bytes password,
         return DIR_EMPTY_PASSWORD;
     if (user.n == 0 || user.n > DIRECTORY_USER_MAX)
         return DIR_NO_USER;
-    if ((r = dir_lookup(d, user, deadline, dn, ambiguous, NULL)) != DIR_OK)
+    if ((r = dir_service(d, &user, deadline, dn, ambiguous, NULL)) != DIR_OK)
         return r;
     if ((r = dir_bind(d, dn, password, deadline)) != DIR_OK)
         return r;
-    return dir_lookup(d, user, deadline, dn, ambiguous, groups);
-}
-
-enum directory_result
-directory_groups(struct directory *d, struct bytes user,
-                 char groups[DIRECTORY_GROUPS_MAX])
-{
-    long long deadline = dir_now_ms() + (long long)d->timeout * 1000;
-    char dn[DIRECTORY_DN_MAX];
-    bool ambiguous = false;
-
-    groups[0] = '\0';
-    if (user.n == 0 || user.n > DIRECTORY_USER_MAX)
-        return DIR_NO_USER;
-    return dir_lookup(d, user, deadline, dn, &ambiguous, groups);
+    /* Groups after the bind: nobody learns them without the password. */
+    return dir_service(d, NULL, deadline, dn, ambiguous, groups);
 }
 
 int

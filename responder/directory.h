@@ -88,13 +88,6 @@ enum directory_result directory_check(struct directory *d, struct bytes user,
                                       bool *ambiguous);
 
 /*
- * The groups of user, without a password (a cached sign-in): DIR_OK,
- * DIR_NO_USER, DIR_BUSY or DIR_DOWN.
- */
-enum directory_result directory_groups(struct directory *d, struct bytes user,
-                                       char groups[DIRECTORY_GROUPS_MAX]);
-
-/*
  * For -t: connect, bind the service account and read the base DN. 0, or
  * -1 with the reason (and the server) in err.
  */

@@ -2,7 +2,7 @@
  * source_jwt: JWTs signed by a key of the profile's JWK Sets (jwt.h): its
  * jwks_file, then the set in hand for its jwks_url (jwks_fetch.h).
  *
- * A token seen lately is judged from what it said then (jwt_seen.h): it
+ * A token seen lately is judged from what it said then (memo.h): it
  * is kept for at most min(cache_ttl, exp - now), and only while the key
  * that verified it is still in the set, so it still expires on time and a
  * rotated key never vouches for it again. A token too big for that table
@@ -17,19 +17,19 @@
 
 #include "authz_int.h"
 #include "jwt.h"
-#include "jwt_seen.h"
+#include "memo.h"
 #include "log.h"
 
-/* Tokens remembered with their claims (jwt_seen.h): about 3 MiB. */
-#define JWT_SEEN_SLOTS 4096
+/* Tokens remembered with their claims (memo.h): about 3 MiB. */
+#define JWT_MEMO_SLOTS 4096
 
-static struct jwt_seen *jwt_seen_table;
-static pthread_once_t jwt_seen_once = PTHREAD_ONCE_INIT;
+static struct memo *jwt_memo;
+static pthread_once_t jwt_memo_once = PTHREAD_ONCE_INIT;
 
 static void
-jwt_seen_init(void)
+jwt_memo_init(void)
 {
-    jwt_seen_table = jwt_seen_new(JWT_SEEN_SLOTS); /* NULL: none, slower */
+    jwt_memo = memo_new(JWT_MEMO_SLOTS); /* NULL: none, slower */
 }
 
 static bool
@@ -59,7 +59,7 @@ jwt_id(struct decision *d, const char *kid, const char *jti)
 
 /* Whether a set of p still holds the key that verified e. */
 static bool
-jwt_key_held(const struct snap_profile *p, const struct jwt_seen_entry *e)
+jwt_key_held(const struct snap_profile *p, const struct memo_entry *e)
 {
     const struct jwks *fetched;
     bool held;
@@ -79,15 +79,14 @@ jwt_key_held(const struct snap_profile *p, const struct jwt_seen_entry *e)
  * still be in the set, and the entry ends at exp. True when d is filled.
  */
 static bool
-jwt_seen_again(const struct authz_ctx *ctx, const struct authz_scope *sc,
+jwt_memo_again(const struct authz_ctx *ctx, const struct authz_scope *sc,
                const struct request *r, const struct cache_key *ck,
                struct decision *d)
 {
-    struct jwt_seen_entry e;
+    struct memo_entry e;
 
-    if (jwt_seen_table == NULL ||
-        !jwt_seen_get(jwt_seen_table, ck, ctx->snap->generation, cache_now(),
-                      &e))
+    if (jwt_memo == NULL ||
+        !memo_get(jwt_memo, ck, ctx->snap->generation, cache_now(), &e))
         return false;
     if (!jwt_key_held(sc->profile, &e)) {
         util_wipe(&e, sizeof e);
@@ -105,14 +104,14 @@ jwt_seen_again(const struct authz_ctx *ctx, const struct authz_scope *sc,
 
 /* Remember j, verified by key, when what it says fits an entry. */
 static void
-jwt_seen_keep(const struct authz_ctx *ctx, const struct cache_key *ck,
+jwt_memo_keep(const struct authz_ctx *ctx, const struct cache_key *ck,
               const struct jwt *j, const struct jwk *key, long long now)
 {
-    struct jwt_seen_entry e;
+    struct memo_entry e;
     uint64_t life, ttl = cache_ttl(ctx->cache);
 
-    if (jwt_seen_table == NULL || j->exp <= now ||
-        j->user_len > sizeof e.user || j->groups_len > sizeof e.groups)
+    if (jwt_memo == NULL || j->exp <= now || j->user_len > sizeof e.user ||
+        j->groups_len > sizeof e.groups)
         return;
     memset(&e, 0, sizeof e);
     life = (uint64_t)(j->exp - now);
@@ -125,7 +124,7 @@ jwt_seen_keep(const struct authz_ctx *ctx, const struct cache_key *ck,
     e.user_len = j->user_len;
     memcpy(e.groups, j->groups, j->groups_len);
     e.groups_len = j->groups_len;
-    jwt_seen_put(jwt_seen_table, ck, &e);
+    memo_put(jwt_memo, ck, &e);
     util_wipe(&e, sizeof e);
 }
 
@@ -212,8 +211,8 @@ jwt_source_verify(const struct authz_ctx *ctx, const struct authz_scope *sc,
         /* "jwt+:" is no Basic user (no ':' in those) nor jwt_signed's. */
         cache_key(ctx->cache, &ck, (struct bytes){p->name, strlen(p->name)},
                   (struct bytes){"jwt+:", 5}, t, BYTES_NULL);
-        pthread_once(&jwt_seen_once, jwt_seen_init);
-        if (jwt_seen_again(ctx, sc, r, &ck, d)) {
+        pthread_once(&jwt_memo_once, jwt_memo_init);
+        if (jwt_memo_again(ctx, sc, r, &ck, d)) {
             util_wipe(&ck, sizeof ck);
             return;
         }
@@ -223,7 +222,7 @@ jwt_source_verify(const struct authz_ctx *ctx, const struct authz_scope *sc,
     if (jr == JWT_OK && (key = jwt_key(p, &j, &fetched, &jr)) != NULL)
         jr = jwt_signed(ctx, sc, key, t, &j, now, d);
     if (jr == JWT_OK && keyed)
-        jwt_seen_keep(ctx, &ck, &j, key, now);
+        jwt_memo_keep(ctx, &ck, &j, key, now);
     if (fetched != NULL)
         jwks_remote_release(p->jwks_remote, fetched);
     util_wipe(&ck, sizeof ck);

@@ -3,7 +3,7 @@
  * directory (directory.h), for users the user file does not have.
  *
  * A user verified lately is answered from what the directory said then
- * (jwt_seen.h: the HMAC of profile, name and password finds the groups),
+ * (memo.h: the HMAC of profile, name and password finds the groups),
  * for cache_ttl: repeat requests cost no round trip, and those users keep
  * working while the directory is down. Users with more groups than an
  * entry holds are asked for every time.
@@ -15,29 +15,29 @@
 
 #include "authz_int.h"
 #include "directory.h"
-#include "jwt_seen.h"
+#include "memo.h"
 
-#define LDAP_SEEN_SLOTS 4096
+#define LDAP_MEMO_SLOTS 4096
 
-static struct jwt_seen *ldap_seen;
-static pthread_once_t ldap_seen_once = PTHREAD_ONCE_INIT;
+static struct memo *ldap_memo;
+static pthread_once_t ldap_memo_once = PTHREAD_ONCE_INIT;
 
 static void
-ldap_seen_init(void)
+ldap_memo_init(void)
 {
-    ldap_seen = jwt_seen_new(LDAP_SEEN_SLOTS); /* NULL: none, slower */
+    ldap_memo = memo_new(LDAP_MEMO_SLOTS); /* NULL: none, slower */
 }
 
 /* A sign-in verified lately: d filled from what the directory said. */
 static bool
-ldap_seen_again(const struct authz_ctx *ctx, const struct authz_scope *sc,
+ldap_memo_again(const struct authz_ctx *ctx, const struct authz_scope *sc,
                 const struct request *r, const struct cache_key *ck,
                 struct decision *d)
 {
-    struct jwt_seen_entry e;
+    struct memo_entry e;
 
-    if (ldap_seen == NULL ||
-        !jwt_seen_get(ldap_seen, ck, ctx->snap->generation, cache_now(), &e))
+    if (ldap_memo == NULL ||
+        !memo_get(ldap_memo, ck, ctx->snap->generation, cache_now(), &e))
         return false;
     d->cached = true;
     d->user_known = true;
@@ -48,13 +48,13 @@ ldap_seen_again(const struct authz_ctx *ctx, const struct authz_scope *sc,
 }
 
 static void
-ldap_seen_keep(const struct authz_ctx *ctx, const struct cache_key *ck,
+ldap_memo_keep(const struct authz_ctx *ctx, const struct cache_key *ck,
                struct bytes user, const char *groups)
 {
-    struct jwt_seen_entry e;
+    struct memo_entry e;
     size_t glen = strlen(groups);
 
-    if (ldap_seen == NULL || user.n > sizeof e.user || glen > sizeof e.groups)
+    if (ldap_memo == NULL || user.n > sizeof e.user || glen > sizeof e.groups)
         return;
     memset(&e, 0, sizeof e);
     e.generation = ctx->snap->generation;
@@ -63,7 +63,7 @@ ldap_seen_keep(const struct authz_ctx *ctx, const struct cache_key *ck,
     e.user_len = user.n;
     memcpy(e.groups, groups, glen);
     e.groups_len = glen;
-    jwt_seen_put(ldap_seen, ck, &e);
+    memo_put(ldap_memo, ck, &e);
     util_wipe(&e, sizeof e);
 }
 
@@ -82,8 +82,8 @@ authz_directory(const struct authz_ctx *ctx, const struct authz_scope *sc,
         /* "ldap:" names no htpasswd hash: never a user file's entry. */
         cache_key(ctx->cache, &ck, (struct bytes){p->name, strlen(p->name)},
                   cred->user, cred->password, (struct bytes){"ldap:", 5});
-        pthread_once(&ldap_seen_once, ldap_seen_init);
-        if (ldap_seen_again(ctx, sc, r, &ck, d)) {
+        pthread_once(&ldap_memo_once, ldap_memo_init);
+        if (ldap_memo_again(ctx, sc, r, &ck, d)) {
             util_wipe(&ck, sizeof ck);
             return;
         }
@@ -94,7 +94,7 @@ authz_directory(const struct authz_ctx *ctx, const struct authz_scope *sc,
     case DIR_OK:
         d->user_known = true;
         if (keyed)
-            ldap_seen_keep(ctx, &ck, cred->user, groups);
+            ldap_memo_keep(ctx, &ck, cred->user, groups);
         authz_policy(ctx, sc, r, (struct bytes){groups, strlen(groups)}, d);
         break;
     case DIR_NO_USER:

@@ -1,6 +1,6 @@
 /*
  * check_source_jwt: JWTs through the whole decision, with a real JWK Set
- * file: a token seen again is answered from what it said (jwt_seen.h),
+ * file: a token seen again is answered from what it said (memo.h),
  * with its groups, under the rules of the request, and still expires on
  * time; a reload with another key under the same kid refuses it; with the
  * cache off nothing is remembered.
@@ -108,7 +108,7 @@ decide(struct decision *d, const char *tok, const char *profile)
     testutil_decide(&actx, vctx, d, "RESPONDER", "Bearer", tok, profile);
 }
 
-START_TEST(jwt_seen_again_with_groups)
+START_TEST(jwt_memo_again_with_groups)
 {
     char tok[JOSE_TOKEN_MAX];
     struct decision d;
@@ -142,7 +142,7 @@ START_TEST(jwt_seen_again_with_groups)
 END_TEST
 
 /* Seen or not, a token ends at its exp (jwt_leeway 0 here). */
-START_TEST(jwt_seen_expires_on_time)
+START_TEST(jwt_memo_expires_on_time)
 {
     char tok[JOSE_TOKEN_MAX];
     long long exp = (long long)time(NULL) + 2;
@@ -167,7 +167,7 @@ START_TEST(jwt_seen_expires_on_time)
 END_TEST
 
 /* Another key under the same kid after a reload: the token is refused. */
-START_TEST(jwt_seen_not_after_a_key_change)
+START_TEST(jwt_memo_not_after_a_key_change)
 {
     char tok[JOSE_TOKEN_MAX];
     struct decision d;
@@ -188,7 +188,7 @@ START_TEST(jwt_seen_not_after_a_key_change)
 }
 END_TEST
 
-START_TEST(jwt_seen_not_with_the_cache_off)
+START_TEST(jwt_memo_not_with_the_cache_off)
 {
     char tok[JOSE_TOKEN_MAX];
     struct decision d;
@@ -214,10 +214,10 @@ main(void)
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, jwt_seen_again_with_groups);
-    tcase_add_test(tc, jwt_seen_expires_on_time);
-    tcase_add_test(tc, jwt_seen_not_after_a_key_change);
-    tcase_add_test(tc, jwt_seen_not_with_the_cache_off);
+    tcase_add_test(tc, jwt_memo_again_with_groups);
+    tcase_add_test(tc, jwt_memo_expires_on_time);
+    tcase_add_test(tc, jwt_memo_not_after_a_key_change);
+    tcase_add_test(tc, jwt_memo_not_with_the_cache_off);
     suite_add_tcase(s, tc);
     return testutil_run(s);
 }

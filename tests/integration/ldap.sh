@@ -83,6 +83,17 @@ expect_eq "carol, a UTF-8 password" 200 "$(status "$A" carol "$LDAP_CAROL_PW")"
 
 expect_eq "bob is in staff" 200 "$(status "$A" bob "$LDAP_BOB_PW" staff)"
 expect_eq "carol is not: 403" 403 "$(status "$A" carol "$LDAP_CAROL_PW" staff)"
+# group_file adds to the directory's groups.
+printf 'ops: carol\n' >"$T/groups"
+conf "$T/groups.conf" "$LDAP_URL" "group_file = $T/groups" "[profile ops]" \
+	"require = group ops"
+start_authd tcp:127.0.0.1:0 -c "$T/groups.conf"
+G=tcp:127.0.0.1:$AUTHD_PORT
+expect_eq "group_file adds ops to carol's directory groups" 200 \
+	"$(status "$G" carol "$LDAP_CAROL_PW" ops)"
+expect_eq "and bob is not in ops" 403 "$(status "$G" bob "$LDAP_BOB_PW" ops)"
+expect_eq "while staff still comes from the directory" 200 \
+	"$(status "$G" bob "$LDAP_BOB_PW" staff)"
 
 # ---------------------------------------------------- filter injection --
 

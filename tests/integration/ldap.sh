@@ -9,6 +9,9 @@
 . "$top_srcdir/tests/integration/slapd.sh"
 
 need_slapd
+need_nginx
+need_lighttpd
+need_apache
 slapd_setup
 start_slapd
 FIXTURE_USERS="$LDAP_USERS o*brien:$LDAP_STAR_PW twin:$LDAP_DUP_PW"
@@ -94,6 +97,28 @@ expect_eq "group_file adds ops to carol's directory groups" 200 \
 expect_eq "and bob is not in ops" 403 "$(status "$G" bob "$LDAP_BOB_PW" ops)"
 expect_eq "while staff still comes from the directory" 200 \
 	"$(status "$G" bob "$LDAP_BOB_PW" staff)"
+
+# ----------------------------------------------------------- servers --
+
+# One sign-in each through nginx (auth_request), the lighttpd authorizer
+# and Apache (AuthBasicProvider), with the shipped snippets.
+mkdir -p "$T/htdocs/protected"
+echo "SECRET-LDAP protected index" >"$T/htdocs/protected/index.html"
+start_daemon -c "$T/a.conf"
+start_nginx "$DAEMON_SOCK"
+start_lighttpd "$DAEMON_SOCK"
+apache_snippet "127.0.0.1:${A#tcp:127.0.0.1:}" "LDAP test"
+start_apache provider APACHE_PORT
+for srv in "nginx $NGINX_PORT" "lighttpd $LIGHTTPD_PORT" "apache $APACHE_PORT"; do
+	# shellcheck disable=SC2086 # "NAME PORT"
+	set -- $srv
+	U="http://127.0.0.1:$2/protected/index.html"
+	expect_eq "$1: alice signs in from the directory" 200 \
+		"$(curl_status "$U" -u "alice:$LDAP_ALICE_PW")"
+	expect_match "$1: and sees the page" 'SECRET-LDAP' "$(cat "$T/body")"
+	expect_eq "$1: a wrong password" 401 "$(curl_status "$U" -u "alice:nope-$1")"
+	expect_no_match "$1: and no page" 'SECRET' "$(cat "$T/body")"
+done
 
 # ---------------------------------------------------- filter injection --
 

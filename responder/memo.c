@@ -4,27 +4,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jwt_seen.h"
+#include "memo.h"
 #include "util.h"
 
-#define JWT_SEEN_STRIPES 64
+#define MEMO_STRIPES 64
 
-struct jwt_seen_slot {
+struct memo_slot {
     struct cache_key key;
     bool used;
-    struct jwt_seen_entry e;
+    struct memo_entry e;
 };
 
-struct jwt_seen {
-    struct jwt_seen_slot *slots;
+struct memo {
+    struct memo_slot *slots;
     size_t mask;
-    pthread_mutex_t locks[JWT_SEEN_STRIPES];
+    pthread_mutex_t locks[MEMO_STRIPES];
 };
 
-struct jwt_seen *
-jwt_seen_new(size_t slots)
+struct memo *
+memo_new(size_t slots)
 {
-    struct jwt_seen *t = calloc(1, sizeof *t);
+    struct memo *t = calloc(1, sizeof *t);
     size_t n = 1;
 
     if (t == NULL)
@@ -37,26 +37,26 @@ jwt_seen_new(size_t slots)
         return NULL;
     }
     t->mask = n - 1;
-    for (size_t i = 0; i < JWT_SEEN_STRIPES; i++)
+    for (size_t i = 0; i < MEMO_STRIPES; i++)
         pthread_mutex_init(&t->locks[i], NULL);
     return t;
 }
 
 void
-jwt_seen_free(struct jwt_seen *t)
+memo_free(struct memo *t)
 {
     if (t == NULL)
         return;
     util_wipe(t->slots, (t->mask + 1) * sizeof *t->slots);
     free(t->slots);
-    for (size_t i = 0; i < JWT_SEEN_STRIPES; i++)
+    for (size_t i = 0; i < MEMO_STRIPES; i++)
         pthread_mutex_destroy(&t->locks[i]);
     free(t);
 }
 
 /* The slot of k: the key is an HMAC, so any of its bytes is uniform. */
 static size_t
-jwt_seen_index(const struct jwt_seen *t, const struct cache_key *k)
+memo_index(const struct memo *t, const struct cache_key *k)
 {
     uint64_t h;
 
@@ -65,12 +65,12 @@ jwt_seen_index(const struct jwt_seen *t, const struct cache_key *k)
 }
 
 bool
-jwt_seen_get(struct jwt_seen *t, const struct cache_key *k, uint64_t gen,
-             uint64_t now, struct jwt_seen_entry *out)
+memo_get(struct memo *t, const struct cache_key *k, uint64_t gen, uint64_t now,
+         struct memo_entry *out)
 {
-    size_t i = jwt_seen_index(t, k);
-    pthread_mutex_t *m = &t->locks[i % JWT_SEEN_STRIPES];
-    struct jwt_seen_slot *s = &t->slots[i];
+    size_t i = memo_index(t, k);
+    pthread_mutex_t *m = &t->locks[i % MEMO_STRIPES];
+    struct memo_slot *s = &t->slots[i];
     bool hit;
 
     pthread_mutex_lock(m);
@@ -83,12 +83,11 @@ jwt_seen_get(struct jwt_seen *t, const struct cache_key *k, uint64_t gen,
 }
 
 void
-jwt_seen_put(struct jwt_seen *t, const struct cache_key *k,
-             const struct jwt_seen_entry *e)
+memo_put(struct memo *t, const struct cache_key *k, const struct memo_entry *e)
 {
-    size_t i = jwt_seen_index(t, k);
-    pthread_mutex_t *m = &t->locks[i % JWT_SEEN_STRIPES];
-    struct jwt_seen_slot *s = &t->slots[i];
+    size_t i = memo_index(t, k);
+    pthread_mutex_t *m = &t->locks[i % MEMO_STRIPES];
+    struct memo_slot *s = &t->slots[i];
 
     pthread_mutex_lock(m);
     s->key = *k;

@@ -120,6 +120,36 @@ for srv in "nginx $NGINX_PORT" "lighttpd $LIGHTTPD_PORT" "apache $APACHE_PORT"; 
 	expect_no_match "$1: and no page" 'SECRET' "$(cat "$T/body")"
 done
 
+# ---------------------------------------------------- shipped samples --
+
+# etc/ldap/openldap.conf, pointed at the test's slapd, as an admin would.
+copy_conf "$top_srcdir/etc/ldap/openldap.conf" "$T/openldap.conf" \
+	"ldaps://ldap1.example.org ldaps://ldap2.example.org" "$LDAPS_URL" \
+	/etc/ssl/certs/example-ca.pem "$LDAP_CA_FILE" \
+	"dc=example,dc=org" "$LDAP_BASE_DN" \
+	"cn=fcgi-authd,ou=services,$LDAP_BASE_DN" "$LDAP_BIND_DN" \
+	/etc/fcgi-authd/ldap.pw "$LDAP_BIND_PW_FILE"
+TOUT=$("$FCGI_AUTHD" -t -c "$T/openldap.conf" --listen "unix:$T/t.sock" 2>&1) &&
+	TRC=0 || TRC=$?
+expect_eq "etc/ldap/openldap.conf passes -t" 0 "$TRC"
+expect_match "-t says it has a directory" 'an LDAP directory' "$TOUT"
+expect_no_match "-t could reach it" 'warning' "$TOUT"
+start_authd tcp:127.0.0.1:0 -c "$T/openldap.conf"
+expect_eq "the OpenLDAP sample: a staff member passes" 200 \
+	"$(status "tcp:127.0.0.1:$AUTHD_PORT" bob "$LDAP_BOB_PW")"
+expect_eq "the OpenLDAP sample: others are refused" 403 \
+	"$(status "tcp:127.0.0.1:$AUTHD_PORT" carol "$LDAP_CAROL_PW")"
+# etc/ldap/active-directory.conf: parsed whole; nobody answers on port 1.
+copy_conf "$top_srcdir/etc/ldap/active-directory.conf" "$T/ad.conf" \
+	"ldaps://dc1.corp.example.com ldaps://dc2.corp.example.com" \
+	"ldaps://127.0.0.1:1" /etc/ssl/certs/corp-ca.pem "$LDAP_CA_FILE" \
+	/etc/fcgi-authd/ad.pw "$LDAP_BIND_PW_FILE"
+TOUT=$("$FCGI_AUTHD" -t -c "$T/ad.conf" --listen "unix:$T/t.sock" 2>&1) &&
+	TRC=0 || TRC=$?
+expect_eq "etc/ldap/active-directory.conf passes -t" 0 "$TRC"
+expect_match "-t warns that its directory does not answer" \
+	'warning: profile default: ldap_url: ldaps://127.0.0.1:1' "$TOUT"
+
 # ---------------------------------------------------- filter injection --
 
 for name in '*' 'a*' '*)(uid=*' ')(uid=*' 'alice)(uid=*' '*)(|(uid=*' \

@@ -131,6 +131,13 @@ bad=$(awk -v vers="$T/versions" '
 	$3 == "000" { print "no answer: " $0 }' "$T/answers")
 echo "# $total answers under load: $(grep -c ' 200$' "$T/answers") allowed, $(grep -c ' 401$' "$T/answers") refused"
 expect_eq "every 200 matched a current file version; no 5xx" "" "$bad"
+if printf '%s\n' "$bad" | grep -q '^5xx'; then
+	# Say why, for the next reader of a failed run: the daemon logs each
+	# 5xx decision, nginx each upstream trouble, and the versions' times.
+	echo "# 5xx decisions:" $(grep 'status=5' "$T/authd.log" | head -n 5)
+	echo "# nginx errors:" $(grep -E '\[(error|crit|alert)\]' "$T/nginx-error.log" | head -n 5)
+	echo "# versions:" $(cat "$T/versions")
+fi
 expect_match "a broken file kept the last good one" 'reload failed' \
 	"$(cat "$T/authd.log")"
 

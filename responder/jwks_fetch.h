@@ -9,9 +9,9 @@
  * is over 1 MiB or holds no usable key keeps the last good set. Requests
  * only ever read the set in hand: none waits for a fetch.
  *
- * A URL's set outlives reloads of the configuration (the handle for a URL
- * is made once per process), so a reload never drops keys it cannot fetch
- * again at that moment.
+ * A URL's set outlives reloads of the files (the handle for a URL is made
+ * once per process), so a reload never drops keys it cannot fetch again
+ * at that moment.
  *
  * Only https is fetched, with the system's CAs (or jwks_ca_file); plain
  * http only from a loopback address (127.0.0.0/8, ::1, localhost), for an
@@ -64,9 +64,8 @@ void jwks_remote_want(struct jwks_remote *r);
 
 /*
  * Fetch every URL never tried yet, now, in this thread: at start-up (and
- * for -t) before serving, and on a reload that names a new URL, before the
- * new configuration is put in service. Each failure is logged. Returns how
- * many URLs have a set in hand.
+ * for -t) before serving. Each failure is logged. Returns how many URLs
+ * have a set in hand.
  */
 size_t jwks_fetch_new(void);
 

@@ -400,7 +400,6 @@ main_tick(void *arg, bool hup)
         return;
     }
     r->failed = 0;
-    jwks_fetch_new(); /* a jwks_url the old configuration did not have */
     main_describe(NULL, next);
     log_msg(LOGL_INFO, "reloaded (%s)", hup ? "SIGHUP" : "files changed");
     store_swap(r->store, next);

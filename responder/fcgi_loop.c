@@ -287,7 +287,7 @@ static void *
 loop_watchdog(void *arg)
 {
     struct watchdog *wd = arg;
-    unsigned long long closed = 0, logged = 0, closed_total;
+    unsigned long long closed = 0, logged = 0, silent, silent_logged = 0;
 
     while (!__atomic_load_n(&wd->done, __ATOMIC_ACQUIRE)) {
         uint64_t now = loop_now_ms();
@@ -312,13 +312,21 @@ loop_watchdog(void *arg)
         }
         if (!loop_stop_requested())
             loop_free_a_worker(wd);
-        closed_total = closed + __atomic_load_n(&loop_silent, __ATOMIC_RELAXED);
-        if (closed_total != logged) {
+        /* Two kinds, two lines: they point at different culprits. */
+        if (closed != logged) {
             log_msg(LOGL_WARN,
                     "closed %llu connection(s) that sent no complete request "
                     "within %llu ms",
-                    closed_total - logged, (unsigned long long)wd->deadline_ms);
-            logged = closed_total;
+                    closed - logged, (unsigned long long)wd->deadline_ms);
+            logged = closed;
+        }
+        silent = __atomic_load_n(&loop_silent, __ATOMIC_RELAXED);
+        if (silent != silent_logged) {
+            log_msg(LOGL_WARN,
+                    "closed %llu connection(s) that sent nothing within "
+                    "%d ms of being accepted",
+                    silent - silent_logged, loop_first_byte_ms);
+            silent_logged = silent;
         }
         loop_sleep_ms(loop_stop_requested() ? 20 : 200);
     }

@@ -28,7 +28,8 @@ client() {
 		*) _a="-u dave:dave-secret" ;;
 		esac
 		# shellcheck disable=SC2086 # _a is two words on purpose
-		curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 $_a \
+		curl -s -o /dev/null -w "%{http_code} %{time_total} $(date +%T)\n" \
+			--max-time 10 $_a \
 			"http://127.0.0.1:$PORT/index.html"
 		_i=$((_i + 1))
 	done >"$T/soak.$1"
@@ -52,9 +53,17 @@ done
 for k in $kids; do wait "$k"; done
 rss1=$(rss)
 total=$(cat "$T"/soak.[1-4] | wc -l)
-errors=$(cat "$T"/soak.[1-4] | grep -vc '^\(200\|401\)$' || :)
+errors=$(cat "$T"/soak.[1-4] | grep -vc '^\(200\|401\) ' || :)
 echo "# soak: $SECS s, $total requests, $errors errors, RSS $rss0 -> $rss1 kB"
 expect_eq "no errors in $total requests" 0 "$errors"
+if [ "$errors" != 0 ]; then
+	# Say why, for the reader of a failed run: each odd answer with its
+	# time, nginx's own errors, and what the daemon warned about.
+	echo "# odd answers (code seconds time):" $(cat "$T"/soak.[1-4] |
+		grep -v '^\(200\|401\) ' | head -n 5)
+	grep -E '\[(warn|error|crit|alert)\]' "$T/nginx-error.log" | head -n 5
+	grep -v '^+' "$T/authd.log" | tail -n 5
+fi
 [ $((rss1 - rss0)) -lt 1024 ] && ok "RSS growth under 1 MiB (+$((rss1 - rss0)) kB)" ||
 	not_ok "RSS growth under 1 MiB" "grew by $((rss1 - rss0)) kB"
 kill -0 "$AUTHD_PID" && ok "alive" || not_ok "alive" "the daemon died"

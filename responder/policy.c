@@ -11,7 +11,12 @@ policy_space(char c)
     return c == ' ' || c == '\t';
 }
 
-/* The next word of s[*pos..n): sets *w and advances; false at the end. */
+/*
+ * The next word of s[*pos..n): sets *w and advances; false at the end.
+ * A word in double quotes may hold spaces, '|' and '&' (directory groups
+ * such as "Domain Users"); *w is what lies between the quotes. rule_parse
+ * has made sure every quote is closed.
+ */
 static bool
 policy_word(const char *s, size_t n, size_t *pos, struct bytes *w)
 {
@@ -19,8 +24,16 @@ policy_word(const char *s, size_t n, size_t *pos, struct bytes *w)
 
     while (i < n && policy_space(s[i]))
         i++;
+    if (i < n && s[i] == '"') {
+        const char *close = memchr(s + i + 1, '"', n - i - 1);
+        size_t end = close ? (size_t)(close - s) : n;
+
+        *w = (struct bytes){s + i + 1, end - i - 1};
+        *pos = end < n ? end + 1 : n;
+        return true;
+    }
     start = i;
-    while (i < n && !policy_space(s[i]))
+    while (i < n && !policy_space(s[i]) && s[i] != '"')
         i++;
     *pos = i;
     *w = (struct bytes){s + start, i - start};
@@ -71,6 +84,10 @@ policy_term(struct rule *r, const char *s, size_t n, char *err, size_t errlen)
             snprintf(err, errlen, "a name cannot contain ':'");
             return -1;
         }
+        if (w.n == 0) {
+            snprintf(err, errlen, "an empty name (\"\")");
+            return -1;
+        }
         /* w lies in r->text, of at most RULE_TEXT_MAX bytes. */
         r->names[r->nnames++] =
             (struct rule_name){(uint16_t)(w.p - r->text), (uint16_t)w.n};
@@ -90,6 +107,7 @@ rule_parse(struct rule *r, const char *text, size_t n, char *err, size_t errlen)
 {
     char sep = '\0';
     size_t start = 0;
+    bool quoted = false;
 
     memset(r, 0, sizeof *r);
     if (n > RULE_TEXT_MAX) {
@@ -106,10 +124,19 @@ rule_parse(struct rule *r, const char *text, size_t n, char *err, size_t errlen)
     /* Names point into our own copy, so the rule outlives the text. */
     memcpy(r->text, text, n);
     r->text[n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (text[i] == '"')
+            quoted = !quoted;
+    if (quoted) {
+        snprintf(err, errlen, "unterminated quote");
+        return -1;
+    }
     for (size_t i = 0; i <= n; i++) {
         char c = i < n ? r->text[i] : '\0';
 
-        if (c != '|' && c != '&' && i < n)
+        if (c == '"')
+            quoted = !quoted;
+        if ((c != '|' && c != '&' && i < n) || quoted)
             continue;
         if (c == '|' || c == '&') {
             if (sep != '\0' && sep != c) {

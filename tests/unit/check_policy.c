@@ -64,6 +64,11 @@ static const struct parse_case parse_cases[] = {
     {"require user alice", false, "unknown term"},
     {"user alice | user bob & user carol", false, "mixed"},
     {"user al:ice", false, "':'"},
+    {"group \"Domain Users\"", true, NULL},
+    {"group \"Web | Staff\" & group \"R&D\"", true, NULL},
+    {"group \"Web Staff", false, "unterminated quote"},
+    {"group \"\"", false, "empty name"},
+    {"user \"al:ice\"", false, "':'"},
     {"user alice\nbob", false, "control"},
     {"user alice\rbob", false, "control"},
     {"user \x7f", false, "control"},
@@ -203,6 +208,40 @@ START_TEST(policy_no_groups)
 }
 END_TEST
 
+/* Directory groups hold spaces; a quoted name in a rule matches them whole. */
+START_TEST(policy_quoted_names)
+{
+    static const struct {
+        const char *rule, *listed;
+        bool allow;
+    } cases[] = {
+        {"group \"Domain Users\"", "Domain Users,staff", true},
+        {"group \"Domain Users\"", "Domain,Users", false},
+        {"group Domain", "Domain Users", false},
+        {"group \"Web | Staff\" | group x", "Web | Staff", true},
+        {"group \"Web | Staff\" | group x", "Web ", false},
+        {"group \"R&D\" & group staff", "staff,R&D", true},
+        {"group \"R&D\" & group staff", "R&D", false},
+        {"group a \"b c\" d", "b c", true},
+        {"group a \"b c\" d", "d", true},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct rule r;
+        char err[100] = "";
+        struct rule_groups g = {NULL,
+                                {cases[i].listed, strlen(cases[i].listed)}};
+
+        ck_assert_msg(rule_parse(&r, cases[i].rule, strlen(cases[i].rule), err,
+                                 sizeof err) == 0,
+                      "'%s': %s", cases[i].rule, err);
+        ck_assert_msg(rule_allows_in(&r, (struct bytes){"u", 1}, &g) ==
+                          cases[i].allow,
+                      "'%s' with '%s'", cases[i].rule, cases[i].listed);
+    }
+}
+END_TEST
+
 static void
 collect(void *ctx, struct bytes name)
 {
@@ -216,11 +255,11 @@ START_TEST(policy_each_group)
 {
     struct rule r;
     char err[100], names[200] = "";
-    const char *text = "group a b | user c | group d";
+    const char *text = "group a b | user c | group d \"e f\"";
 
     ck_assert_int_eq(rule_parse(&r, text, strlen(text), err, sizeof err), 0);
     rule_each_group(&r, collect, names);
-    ck_assert_str_eq(names, "a;b;d;");
+    ck_assert_str_eq(names, "a;b;d;e f;");
 }
 END_TEST
 
@@ -239,6 +278,7 @@ policy_suite(void)
     tcase_add_loop_test(tc, policy_eval_table, 0,
                         (int)(sizeof eval_cases / sizeof eval_cases[0]));
     tcase_add_test(tc, policy_no_groups);
+    tcase_add_test(tc, policy_quoted_names);
     tcase_add_test(tc, policy_each_group);
     suite_add_tcase(s, tc);
     return s;

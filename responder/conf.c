@@ -75,6 +75,9 @@ static const struct conf_key conf_table[] = {
      "finds the user's groups: %s is the user's DN, escaped"},
     {"ldap_group_attr", POFF(ldap_group_attr), CONF_STRING, "cn", "ATTR",
      "the attribute of a group that names it"},
+    {"ldap_memberof_attr", POFF(ldap_memberof_attr), CONF_STRING, NULL, "ATTR",
+     "read the groups from this attribute of the user's entry (memberOf: "
+     "groups' DNs) instead of searching with ldap_group_filter"},
     {"ldap_starttls", OFF(ldap_starttls), CONF_BOOL, "no", "yes|no",
      "upgrade ldap:// connections with StartTLS (required when set)"},
     {"ldap_ca_file", OFF(ldap_ca_file), CONF_STRING, NULL, "FILE",

@@ -37,6 +37,7 @@ struct conf_profile {
     char *ldap_bind_password_file;
     char *ldap_group_filter;
     char *ldap_group_attr;
+    char *ldap_memberof_attr;
     char *realm;
     struct rule *require;
     unsigned line; /* of the section header */
@@ -96,6 +97,7 @@ struct conf {
     char *ldap_bind_password_file;
     char *ldap_group_filter;
     char *ldap_group_attr;
+    char *ldap_memberof_attr;
     bool ldap_starttls;
     char *ldap_ca_file;
     unsigned ldap_timeout;     /* seconds for a whole check */

@@ -38,6 +38,7 @@ struct dir_server {
 struct directory {
     char *base_dn, *filter, *bind_dn, *bind_pw, *ca_file;
     char *group_filter, *group_attr;
+    char *memberof_attr; /* NULL: groups by group_filter */
     size_t bind_pw_len;
     bool starttls;
     unsigned timeout;
@@ -257,6 +258,7 @@ directory_new(const struct directory_opts *o, char *err, size_t errlen)
     d->filter = dir_dup(o->filter);
     d->group_filter = dir_dup(o->group_filter);
     d->group_attr = dir_dup(o->group_attr ? o->group_attr : "cn");
+    d->memberof_attr = dir_dup(o->memberof_attr);
     d->bind_dn = dir_dup(o->bind_dn);
     d->ca_file = dir_dup(o->ca_file);
     if (o->bind_pw != NULL) {
@@ -268,9 +270,10 @@ directory_new(const struct directory_opts *o, char *err, size_t errlen)
         }
     }
     if (d->base_dn == NULL || d->filter == NULL || d->group_filter == NULL ||
-        d->group_attr == NULL || (o->bind_dn && !d->bind_dn) ||
-        (o->ca_file && !d->ca_file) || (o->bind_pw && !d->bind_pw) ||
-        !dir_pool_init(&d->svc, n, true) || !dir_pool_init(&d->usr, n, false)) {
+        d->group_attr == NULL || (o->memberof_attr && !d->memberof_attr) ||
+        (o->bind_dn && !d->bind_dn) || (o->ca_file && !d->ca_file) ||
+        (o->bind_pw && !d->bind_pw) || !dir_pool_init(&d->svc, n, true) ||
+        !dir_pool_init(&d->usr, n, false)) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -306,6 +309,7 @@ directory_free(struct directory *d)
     free(d->filter);
     free(d->group_filter);
     free(d->group_attr);
+    free(d->memberof_attr);
     free(d->bind_dn);
     free(d->ca_file);
     pthread_cond_destroy(&d->freed);
@@ -528,16 +532,59 @@ dir_op_failed(struct directory *d, struct dir_conn *c, int rc, const char *op)
 
 /* ---------------------------------------------------------- operations -- */
 
+/* Append name[0..n) to the "a,b" list when it can be one of its names. */
+static void
+dir_add_group(char *groups, size_t *len, const char *name, size_t n)
+{
+    if (n == 0 || memchr(name, ',', n) != NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            return;
+    if (*len + (*len > 0) + n + 1 > DIRECTORY_GROUPS_MAX)
+        return;
+    if (*len > 0)
+        groups[(*len)++] = ',';
+    memcpy(groups + *len, name, n);
+    *len += n;
+    groups[*len] = '\0';
+}
+
+/*
+ * The groups of a user entry's memberof_attr (AD's memberOf): each value
+ * is a group's DN, and the group's name is the value of its first RDN
+ * ("CN=Web Staff,OU=Groups,..." is "Web Staff").
+ */
+static void
+dir_memberof_groups(struct directory *d, struct dir_conn *c, LDAPMessage *e,
+                    char groups[DIRECTORY_GROUPS_MAX])
+{
+    struct berval **v = ldap_get_values_len(c->ld, e, d->memberof_attr);
+    size_t len = 0;
+
+    for (size_t i = 0; v != NULL && v[i] != NULL; i++) {
+        LDAPDN dn = NULL;
+
+        if (ldap_bv2dn(v[i], &dn, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+            dn != NULL && dn[0] != NULL && dn[0][0] != NULL)
+            dir_add_group(groups, &len, dn[0][0]->la_value.bv_val,
+                          dn[0][0]->la_value.bv_len);
+        ldap_dnfree(dn);
+    }
+    ldap_value_free_len(v);
+}
+
 /*
  * The DN of the one entry user's filter finds, into dn. DIR_OK,
  * DIR_NO_USER (*ambiguous when several), or DIR_DOWN.
  */
 static enum directory_result
 dir_find(struct directory *d, struct dir_conn *c, struct bytes user,
-         long long deadline, char dn[DIRECTORY_DN_MAX], bool *ambiguous)
+         long long deadline, char dn[DIRECTORY_DN_MAX], bool *ambiguous,
+         char groups[DIRECTORY_GROUPS_MAX])
 {
     char filter[DIRECTORY_FILTER_MAX];
-    char *attrs[] = {dir_no_attrs, NULL};
+    char *attrs[] = {d->memberof_attr ? d->memberof_attr : dir_no_attrs, NULL};
     struct timeval tv = dir_tv(dir_left(deadline));
     LDAPMessage *res = NULL, *e;
     enum directory_result r = DIR_NO_USER;
@@ -546,7 +593,7 @@ dir_find(struct directory *d, struct dir_conn *c, struct bytes user,
     if (directory_filter(d->filter, user, filter, sizeof filter) < 0)
         return DIR_NO_USER; /* a name too long for any entry */
     rc = ldap_search_ext_s(c->ld, d->base_dn, LDAP_SCOPE_SUBTREE, filter, attrs,
-                           1, NULL, NULL, &tv, 2, &res);
+                           d->memberof_attr == NULL, NULL, NULL, &tv, 2, &res);
     if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
         dir_op_failed(d, c, rc, "searching for a user");
         if (!dir_broken(rc))
@@ -564,6 +611,9 @@ dir_find(struct directory *d, struct dir_conn *c, struct bytes user,
         if (s != NULL && strlen(s) < DIRECTORY_DN_MAX) {
             strcpy(dn, s);
             r = DIR_OK;
+            /* Kept until the bind succeeds; told to nobody before. */
+            if (d->memberof_attr != NULL)
+                dir_memberof_groups(d, c, e, groups);
         }
         ldap_memfree(s);
     }
@@ -603,24 +653,6 @@ dir_bind(struct directory *d, const char *dn, struct bytes password,
     dir_op_failed(d, c, rc, "binding as a user");
     dir_release(d, c, !dir_broken(rc));
     return r;
-}
-
-/* Append name[0..n) to the "a,b" list when it can be one of its names. */
-static void
-dir_add_group(char *groups, size_t *len, const char *name, size_t n)
-{
-    if (n == 0 || memchr(name, ',', n) != NULL)
-        return;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-            return;
-    if (*len + (*len > 0) + n + 1 > DIRECTORY_GROUPS_MAX)
-        return;
-    if (*len > 0)
-        groups[(*len)++] = ',';
-    memcpy(groups + *len, name, n);
-    *len += n;
-    groups[*len] = '\0';
 }
 
 /* The groups whose group_filter names dn. */
@@ -677,7 +709,7 @@ dir_service(struct directory *d, const struct bytes *user, long long deadline,
         return DIR_DOWN;
     }
     if (user != NULL)
-        r = dir_find(d, c, *user, deadline, dn, ambiguous);
+        r = dir_find(d, c, *user, deadline, dn, ambiguous, groups);
     else
         r = dir_read_groups(d, c, dn, deadline, groups);
     dir_release(d, c, r != DIR_DOWN);
@@ -699,11 +731,15 @@ directory_check(struct directory *d, struct bytes user, struct bytes password,
         return DIR_EMPTY_PASSWORD;
     if (user.n == 0 || user.n > DIRECTORY_USER_MAX)
         return DIR_NO_USER;
-    if ((r = dir_service(d, &user, deadline, dn, ambiguous, NULL)) != DIR_OK)
+    if ((r = dir_service(d, &user, deadline, dn, ambiguous, groups)) != DIR_OK)
         return r;
-    if ((r = dir_bind(d, dn, password, deadline)) != DIR_OK)
+    if ((r = dir_bind(d, dn, password, deadline)) != DIR_OK) {
+        groups[0] = '\0';
         return r;
+    }
     /* Groups after the bind: nobody learns them without the password. */
+    if (d->memberof_attr != NULL)
+        return DIR_OK; /* read with the entry */
     return dir_service(d, NULL, deadline, dn, ambiguous, groups);
 }
 

@@ -48,7 +48,8 @@ struct directory_opts {
     unsigned timeout;         /* seconds for a whole check */
     const char *group_filter; /* %s: the user's escaped DN */
     const char *group_attr;   /* the group's name attribute ("cn") */
-    unsigned connections;     /* per pool (service, user binds) */
+    const char *memberof_attr; /* groups' DNs on the user entry; NULL: none */
+    unsigned connections;      /* per pool (service, user binds) */
 };
 
 struct directory;

@@ -276,6 +276,7 @@ snap_directory(struct snap_builder *b, struct snap_profile *p,
         .timeout = c->ldap_timeout,
         .group_filter = SNAP_KEY(cp, c, ldap_group_filter),
         .group_attr = SNAP_KEY(cp, c, ldap_group_attr),
+        .memberof_attr = SNAP_KEY(cp, c, ldap_memberof_attr),
         .connections = c->ldap_connections,
     };
     struct snap_file *f;

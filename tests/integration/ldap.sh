@@ -89,7 +89,7 @@ expect_eq "carol is not: 403" 403 "$(status "$A" carol "$LDAP_CAROL_PW" staff)"
 # group_file adds to the directory's groups.
 printf 'ops: carol\n' >"$T/groups"
 conf "$T/groups.conf" "$LDAP_URL" "group_file = $T/groups" "[profile ops]" \
-	"require = group ops"
+	"require = group ops" "[profile web]" 'require = group "Web Staff"'
 start_authd tcp:127.0.0.1:0 -c "$T/groups.conf"
 G=tcp:127.0.0.1:$AUTHD_PORT
 expect_eq "group_file adds ops to carol's directory groups" 200 \
@@ -97,6 +97,27 @@ expect_eq "group_file adds ops to carol's directory groups" 200 \
 expect_eq "and bob is not in ops" 403 "$(status "$G" bob "$LDAP_BOB_PW" ops)"
 expect_eq "while staff still comes from the directory" 200 \
 	"$(status "$G" bob "$LDAP_BOB_PW" staff)"
+expect_eq "a quoted group name with a space: bob is in \"Web Staff\"" 200 \
+	"$(status "$G" bob "$LDAP_BOB_PW" web)"
+expect_eq "alice is not" 403 "$(status "$G" alice "$LDAP_ALICE_PW" web)"
+
+# Groups from the user entry's memberOf (AD's way; here slapd's dynlist
+# computes it), with a group filter that finds nothing, so they can only
+# come from memberOf: the name is the first RDN's value of each DN, as the
+# server spells it (dynlist normalizes, so "web staff" here).
+conf "$T/memberof.conf" "$LDAP_URL" "ldap_memberof_attr = memberOf" \
+	"ldap_group_filter = (&(objectClass=nothing)(member=%s))" \
+	"[profile web]" 'require = group "web staff"'
+start_authd tcp:127.0.0.1:0 -c "$T/memberof.conf"
+M=tcp:127.0.0.1:$AUTHD_PORT
+OUT=$(ask "$M" alice "$LDAP_ALICE_PW" | tr -d '\r')
+expect_match "memberOf: alice's groups" \
+	'^Variable-REMOTE_GROUPS: (staff,admins|admins,staff)$' "$OUT"
+expect_eq "memberOf: bob in \"web staff\"" 200 "$(status "$M" bob "$LDAP_BOB_PW" web)"
+expect_eq "memberOf: bob in staff" 200 "$(status "$M" bob "$LDAP_BOB_PW" staff)"
+expect_eq "memberOf: carol in none" 403 "$(status "$M" carol "$LDAP_CAROL_PW" staff)"
+expect_eq "memberOf: a wrong password still 401" 401 \
+	"$(status "$M" bob wrong-password web)"
 
 # ----------------------------------------------------------- servers --
 

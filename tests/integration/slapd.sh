@@ -45,7 +45,7 @@
 #                                 "exactly one entry" rule can refuse it
 #   cn=reader,ou=services         LDAP_BIND_DN, a random password
 # Groups (groupOfNames, member=DN) in ou=groups: cn=staff (alice, bob),
-# cn=admins (alice).  Searches also show memberOf on the members (dynlist
+# cn=admins (alice), "cn=Web Staff" (bob: a name with a space).  Searches also show memberOf on the members (dynlist
 # overlay, computed, so (memberOf=DN) filters work too).
 #
 # ACLs: userPassword: self write, anonymous auth (to bind), nobody else,
@@ -334,6 +334,11 @@ dn: $LDAP_ADMINS_DN
 objectClass: groupOfNames
 cn: admins
 member: $LDAP_ALICE_DN
+
+dn: cn=Web Staff,$LDAP_GROUPS_DN
+objectClass: groupOfNames
+cn: Web Staff
+member: $LDAP_BOB_DN
 
 EOF
 }

@@ -301,9 +301,11 @@ authz_check(const struct authz_ctx *ctx, const struct authz_scope *sc,
      * Unknown users and dead entries cost as much as a real check, and
      * never reach the cache: locked and expired users are never cached.
      */
-    if (e == NULL && sc->profile->dir != NULL)
+    d->source = AUTH_SOURCE_USER_FILE;
+    if (e == NULL && sc->profile->dir != NULL) {
+        d->source = AUTH_SOURCE_LDAP;
         authz_directory(ctx, sc, r, cred, d);
-    else if (e == NULL)
+    } else if (e == NULL)
         authz_dummy(ctx, vctx, pw, REASON_UNKNOWN_USER, d);
     else if (e->kind == HASH_LOCKED)
         authz_dummy(ctx, vctx, pw, REASON_LOCKED, d);
@@ -496,8 +498,10 @@ authz_bearer(const struct authz_ctx *ctx, const struct authz_scope *sc,
     if (src == NULL)
         authz_bad_token(d, REASON_BAD_TOKEN, "unknown_kind",
                         "not a token this server issues or accepts");
-    else
+    else {
+        d->source = src->source;
         src->verify(ctx, sc, r, token, d);
+    }
     if (d->status == 401)
         throttle_fail(ctx->throttle, authz_regulated(d), profile, BYTES_NULL,
                       cache_now());

@@ -70,6 +70,7 @@ struct decision {
                                * (htpasswd_unusable_name), a token's failure
                                * (jwt_result_name), for the log */
     enum authz_scheme scheme; /* of the credential judged */
+    enum authz_source source; /* the identity source that judged it */
     bool offer_basic;         /* the profile's challenges on a 401 */
     bool offer_bearer;
     /* Bearer (RFC 6750 3.1): "invalid_token" or "insufficient_scope" on

@@ -23,6 +23,7 @@ struct authz_scope {
  */
 struct authz_bearer_source {
     const char *name; /* for the log: "token", "jwt" */
+    enum authz_source source;
     bool (*claims)(const struct snap_profile *p, struct bytes token);
     void (*verify)(const struct authz_ctx *ctx, const struct authz_scope *sc,
                    const struct request *r, struct bytes token,

@@ -382,7 +382,7 @@ loop_answer(const struct authz_ctx *ctx, struct verify_ctx *vctx,
     if (endpoint_answer(ctx, &r, out))
         return;
     authz_decide(ctx, &r, vctx, &d);
-    metrics_decision_by(d.status, d.reason, d.scheme);
+    metrics_decision_by(d.status, d.reason, d.scheme, d.source);
     d.format = response_pick_format(r.accept);
     authz_log(&d);
     if (response_write(&d, out) < 0)

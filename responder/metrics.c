@@ -12,6 +12,7 @@
 
 static unsigned long long metrics_decisions[REASON_STATUSES][METRICS_REASONS];
 static unsigned long long metrics_schemes[AUTH_SCHEME_COUNT][REASON_STATUSES];
+static unsigned long long metrics_sources[AUTH_SOURCE_COUNT][REASON_STATUSES];
 
 /* Hash time buckets, seconds (Prometheus "le"). */
 static const double metrics_bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05,
@@ -24,15 +25,26 @@ static unsigned long long metrics_reloads, metrics_reload_failures;
 /* JWK Set fetches (jwks_fetch.h): changed, unchanged, failed. */
 static unsigned long long metrics_fetches[3];
 
+/* Directory checks: by result, and their time (up to ldap_timeout). */
+#define METRICS_LDAP_RESULTS (DIR_DOWN + 1)
+static const double metrics_ldap_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                             0.025,  0.05,  0.1,    0.25,  0.5,
+                                             1,      2.5,   5,      10};
+#define METRICS_LDAP_BUCKETS                                                   \
+    (sizeof metrics_ldap_bounds / sizeof metrics_ldap_bounds[0])
+static unsigned long long metrics_ldap_results[METRICS_LDAP_RESULTS];
+static unsigned long long metrics_ldap_buckets[METRICS_LDAP_BUCKETS + 1];
+static unsigned long long metrics_ldap_micros;
+
 void
 metrics_decision(int status, enum authz_reason reason)
 {
-    metrics_decision_by(status, reason, AUTH_SCHEME_NONE);
+    metrics_decision_by(status, reason, AUTH_SCHEME_NONE, AUTH_SOURCE_NONE);
 }
 
 void
 metrics_decision_by(int status, enum authz_reason reason,
-                    enum authz_scheme scheme)
+                    enum authz_scheme scheme, enum authz_source source)
 {
     for (size_t i = 0; i < REASON_STATUSES; i++) {
         if (reason_statuses[i] == status &&
@@ -41,6 +53,9 @@ metrics_decision_by(int status, enum authz_reason reason,
                                __ATOMIC_RELAXED);
             if ((unsigned)scheme < AUTH_SCHEME_COUNT)
                 __atomic_add_fetch(&metrics_schemes[scheme][i], 1,
+                                   __ATOMIC_RELAXED);
+            if ((unsigned)source < AUTH_SOURCE_COUNT)
+                __atomic_add_fetch(&metrics_sources[source][i], 1,
                                    __ATOMIC_RELAXED);
             return;
         }
@@ -57,6 +72,21 @@ metrics_hash_time(double seconds)
     __atomic_add_fetch(&metrics_hash_buckets[b], 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&metrics_hash_count, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&metrics_hash_micros,
+                       (unsigned long long)(seconds * 1e6), __ATOMIC_RELAXED);
+}
+
+void
+metrics_ldap_check(int result, double seconds)
+{
+    size_t b = 0;
+
+    if (result < 0 || result >= METRICS_LDAP_RESULTS)
+        return;
+    while (b < METRICS_LDAP_BUCKETS && seconds > metrics_ldap_bounds[b])
+        b++;
+    __atomic_add_fetch(&metrics_ldap_results[result], 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&metrics_ldap_buckets[b], 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&metrics_ldap_micros,
                        (unsigned long long)(seconds * 1e6), __ATOMIC_RELAXED);
 }
 
@@ -152,6 +182,22 @@ metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
                             scheme_name((enum authz_scheme)sc),
                             reason_statuses[i], v);
         }
+    metrics_put(buf, cap, &len,
+                "# HELP fcgi_authd_source_decisions_total Answers, by the "
+                "identity source that judged the credential (none: no "
+                "credential, a malformed one, or regulated) and status.\n"
+                "# TYPE fcgi_authd_source_decisions_total counter\n");
+    for (size_t so = 0; so < AUTH_SOURCE_COUNT; so++)
+        for (size_t i = 0; i < REASON_STATUSES; i++) {
+            unsigned long long v = metrics_load(&metrics_sources[so][i]);
+
+            if (v > 0)
+                metrics_put(buf, cap, &len,
+                            "fcgi_authd_source_decisions_total{source=\"%s\","
+                            "status=\"%d\"} %llu\n",
+                            source_name((enum authz_source)so),
+                            reason_statuses[i], v);
+        }
     metrics_put(
         buf, cap, &len,
         "# HELP fcgi_authd_cache_lookups_total Verification cache lookups.\n"
@@ -212,5 +258,32 @@ metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
         metrics_load(&metrics_reloads), metrics_load(&metrics_reload_failures),
         metrics_load(&metrics_fetches[2]), metrics_load(&metrics_fetches[1]),
         metrics_load(&metrics_fetches[0]));
+    metrics_put(buf, cap, &len,
+                "# HELP fcgi_authd_ldap_checks_total Checks against a "
+                "directory that went to it (not answered from the memo), by "
+                "result: ldap_down and ldap_busy are its errors.\n"
+                "# TYPE fcgi_authd_ldap_checks_total counter\n");
+    for (int r = 0; r < METRICS_LDAP_RESULTS; r++)
+        metrics_put(buf, cap, &len,
+                    "fcgi_authd_ldap_checks_total{result=\"%s\"} %llu\n",
+                    directory_result_name((enum directory_result)r),
+                    metrics_load(&metrics_ldap_results[r]));
+    metrics_put(buf, cap, &len,
+                "# HELP fcgi_authd_ldap_check_seconds Time of one check "
+                "against a directory (search, bind, groups).\n"
+                "# TYPE fcgi_authd_ldap_check_seconds histogram\n");
+    cum = 0;
+    for (size_t b = 0; b < METRICS_LDAP_BUCKETS; b++) {
+        cum += metrics_load(&metrics_ldap_buckets[b]);
+        metrics_put(buf, cap, &len,
+                    "fcgi_authd_ldap_check_seconds_bucket{le=\"%g\"} %llu\n",
+                    metrics_ldap_bounds[b], cum);
+    }
+    cum += metrics_load(&metrics_ldap_buckets[METRICS_LDAP_BUCKETS]);
+    metrics_put(buf, cap, &len,
+                "fcgi_authd_ldap_check_seconds_bucket{le=\"+Inf\"} %llu\n"
+                "fcgi_authd_ldap_check_seconds_sum %.6f\n"
+                "fcgi_authd_ldap_check_seconds_count %llu\n",
+                cum, (double)metrics_load(&metrics_ldap_micros) / 1e6, cum);
     return len < cap ? len : 0;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "cache.h"
+#include "directory.h"
 #include "gate.h"
 #include "reason.h"
 #include "throttle.h"
@@ -16,9 +17,12 @@
 /* One decision answered with status for reason. */
 void metrics_decision(int status, enum authz_reason reason);
 
-/* metrics_decision, also counted by the scheme of the credential. */
+/* metrics_decision, also counted by the scheme and the source. */
 void metrics_decision_by(int status, enum authz_reason reason,
-                         enum authz_scheme scheme);
+                         enum authz_scheme scheme, enum authz_source source);
+
+/* One check against a directory (a directory_result) took seconds. */
+void metrics_ldap_check(int result, double seconds);
 
 /* One password hash took seconds. */
 void metrics_hash_time(double seconds);

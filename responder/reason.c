@@ -34,6 +34,23 @@ scheme_name(enum authz_scheme scheme)
     }
 }
 
+const char *
+source_name(enum authz_source source)
+{
+    switch (source) {
+    case AUTH_SOURCE_USER_FILE:
+        return "user_file";
+    case AUTH_SOURCE_LDAP:
+        return "ldap";
+    case AUTH_SOURCE_TOKEN:
+        return "token_file";
+    case AUTH_SOURCE_JWT:
+        return "jwt";
+    default:
+        return "none";
+    }
+}
+
 const int reason_statuses[REASON_STATUSES] = {200, 400, 401, 403,
                                               429, 500, 503};
 

@@ -41,6 +41,19 @@ enum authz_scheme {
 /* "none", "basic", "bearer". */
 const char *scheme_name(enum authz_scheme scheme);
 
+/* The identity source that judged a credential. */
+enum authz_source {
+    AUTH_SOURCE_NONE,      /* none: no credential, malformed, regulated */
+    AUTH_SOURCE_USER_FILE, /* user_file (htpasswd) */
+    AUTH_SOURCE_LDAP,      /* ldap_url */
+    AUTH_SOURCE_TOKEN,     /* token_file */
+    AUTH_SOURCE_JWT,       /* jwks_file, jwks_url */
+    AUTH_SOURCE_COUNT      /* not a source: the number of them */
+};
+
+/* "none", "user_file", "ldap", "token_file", "jwt". */
+const char *source_name(enum authz_source source);
+
 /* Every status a decision or an endpoint answers with, ascending. */
 #define REASON_STATUSES 7
 extern const int reason_statuses[REASON_STATUSES];

@@ -239,6 +239,7 @@ jwt_source_verify(const struct authz_ctx *ctx, const struct authz_scope *sc,
 
 const struct authz_bearer_source source_jwt = {
     "jwt",
+    AUTH_SOURCE_JWT,
     jwt_claims,
     jwt_source_verify,
 };

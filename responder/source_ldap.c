@@ -12,10 +12,12 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "authz_int.h"
 #include "directory.h"
 #include "memo.h"
+#include "metrics.h"
 
 #define LDAP_MEMO_SLOTS 4096
 
@@ -77,6 +79,7 @@ authz_directory(const struct authz_ctx *ctx, const struct authz_scope *sc,
     char groups[DIRECTORY_GROUPS_MAX];
     struct cache_key ck;
     enum directory_result dr;
+    struct timespec t0, t1;
 
     if (keyed) {
         /* "ldap:" names no htpasswd hash: never a user file's entry. */
@@ -88,8 +91,12 @@ authz_directory(const struct authz_ctx *ctx, const struct authz_scope *sc,
             return;
         }
     }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     dr =
         directory_check(p->dir, cred->user, cred->password, groups, &ambiguous);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    metrics_ldap_check((int)dr, (double)(t1.tv_sec - t0.tv_sec) +
+                                    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     switch (dr) {
     case DIR_OK:
         d->user_known = true;

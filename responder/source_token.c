@@ -51,6 +51,7 @@ token_verify(const struct authz_ctx *ctx, const struct authz_scope *sc,
 
 const struct authz_bearer_source source_token = {
     "token",
+    AUTH_SOURCE_TOKEN,
     token_claims,
     token_verify,
 };

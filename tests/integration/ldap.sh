@@ -220,21 +220,29 @@ expect_eq "directory stopped: a user verified lately still passes" 200 \
 	"$(status "$A" alice "$LDAP_ALICE_PW")"
 expect_eq "directory stopped: bob too, with his groups" 200 \
 	"$(status "$A" bob "$LDAP_BOB_PW" staff)"
+M0=$(date +%s%3N)
 expect_eq "directory stopped: a user not seen lately gets 500" 500 \
 	"$(status "$A" "$LDAP_STAR_UID" wrong-on-purpose)"
+M1=$(date +%s%3N)
+echo "# outage timing: SIGSTOP, new sign-in answered 500 in $((M1 - M0)) ms (ldap_timeout 2 s)"
 T1=$(date +%s)
 if [ $((T1 - T0)) -le 5 ]; then
 	ok "within ldap_timeout (2 s), not a hang ($((T1 - T0)) s)"
 else
 	not_ok "within ldap_timeout (2 s), not a hang" "took $((T1 - T0)) s"
 fi
+M0=$(date +%s%3N)
 expect_eq "directory stopped: a second one fails fast too" 500 \
 	"$(status "$A" nobody-else x)"
+M1=$(date +%s%3N)
+echo "# outage timing: SIGSTOP, the next one (server in backoff) in $((M1 - M0)) ms"
 DOWN_LINES=$(log_count "$T/authd.log" "ldap $LDAP_URL.*retried after a backoff")
 resume_slapd
+M0=$(date +%s%3N)
 # bob was verified for the staff profile only: the default one asks.
 if wait_for 40 _is 200 "$A" bob "$LDAP_BOB_PW"; then
 	ok "directory back: new sign-ins pass again"
+	echo "# outage timing: SIGCONT, new sign-ins pass again after $(($(date +%s%3N) - M0)) ms"
 else
 	not_ok "directory back: new sign-ins pass again" "still $(status "$A" bob "$LDAP_BOB_PW")"
 fi
@@ -248,16 +256,39 @@ fi
 kill_slapd
 expect_eq "directory killed: a user verified lately still passes" 200 \
 	"$(status "$A" carol "$LDAP_CAROL_PW")"
+M0=$(date +%s%3N)
 expect_eq "directory killed: a new sign-in gets 500" 500 "$(status "$A" nobody x)"
+echo "# outage timing: SIGKILL, new sign-in answered 500 in $(($(date +%s%3N) - M0)) ms"
 restart_slapd
+M0=$(date +%s%3N)
 # alice was never asked for on the staff profile: the directory answers.
 if wait_for 45 _is 200 "$A" alice "$LDAP_ALICE_PW" staff; then
 	ok "directory restarted: fcgi-authd reconnects by itself"
+	echo "# outage timing: restarted, sign-ins pass again after $(($(date +%s%3N) - M0)) ms"
 else
 	not_ok "directory restarted: fcgi-authd reconnects by itself" \
 		"still $(status "$A" alice "$LDAP_ALICE_PW" staff)"
 fi
 kill -0 "$A_PID" && ok "the daemon kept serving throughout"
+
+# The metrics of all that: checks that went to the directory by result
+# (its errors among them), their times, and answers by source.
+# at_least N ADDRESS NAME: whether the sample is N or more.
+at_least() { [ "$(metric "$2" "$3")" -ge "$1" ] && echo yes || echo "no: $(metric "$2" "$3")"; }
+expect_eq "metrics: the directory's errors counted" yes \
+	"$(at_least 3 "$A" 'fcgi_authd_ldap_checks_total{result="ldap_down"}')"
+expect_eq "metrics: its good checks counted" yes \
+	"$(at_least 3 "$A" 'fcgi_authd_ldap_checks_total{result="ok"}')"
+expect_eq "metrics: wrong passwords counted" yes \
+	"$(at_least 1 "$A" 'fcgi_authd_ldap_checks_total{result="bad_password"}')"
+expect_eq "metrics: every check timed" \
+	"$(fcgi "$A" REQUEST_URI=/m DOCUMENT_URI=/m AUTH_ENDPOINT=metrics | tr -d '\r' |
+		awk '/^fcgi_authd_ldap_checks_total/ { n += $2 } END { print n + 0 }')" \
+	"$(metric "$A" fcgi_authd_ldap_check_seconds_count)"
+expect_eq "metrics: answers by source: ldap, 200" yes \
+	"$(at_least 5 "$A" 'fcgi_authd_source_decisions_total{source="ldap",status="200"}')"
+expect_eq "metrics: answers by source: ldap, 500" yes \
+	"$(at_least 3 "$A" 'fcgi_authd_source_decisions_total{source="ldap",status="500"}')"
 
 # ------------------------------------------------- the empty password --
 

@@ -143,6 +143,75 @@ START_TEST(metrics_reloads_counted)
 }
 END_TEST
 
+/* Each source has its own counters, apart from the scheme's. */
+START_TEST(metrics_sources_counted)
+{
+    static const char ldap200[] =
+        "fcgi_authd_source_decisions_total{source=\"ldap\",status=\"200\"}";
+    static const char jwt401[] =
+        "fcgi_authd_source_decisions_total{source=\"jwt\",status=\"401\"}";
+    static const char file200[] = "fcgi_authd_source_decisions_total{source="
+                                  "\"user_file\",status=\"200\"}";
+    unsigned long long l = value(render(), ldap200), j = value(page, jwt401),
+                       f = value(page, file200);
+
+    metrics_decision_by(200, REASON_OK, AUTH_SCHEME_BASIC, AUTH_SOURCE_LDAP);
+    metrics_decision_by(200, REASON_OK, AUTH_SCHEME_BASIC, AUTH_SOURCE_LDAP);
+    metrics_decision_by(401, REASON_BAD_TOKEN, AUTH_SCHEME_BEARER,
+                        AUTH_SOURCE_JWT);
+    metrics_decision_by(200, REASON_OK, AUTH_SCHEME_BASIC,
+                        AUTH_SOURCE_COUNT); /* no such source: not counted */
+    ck_assert_uint_eq(value(render(), ldap200), l + 2);
+    ck_assert_uint_eq(value(page, jwt401), j + 1);
+    ck_assert_uint_eq(value(page, file200), f);
+    ck_assert_ptr_nonnull(
+        strstr(page, "# TYPE fcgi_authd_source_decisions_total counter\n"));
+}
+END_TEST
+
+/* Directory checks by result, and their time in a histogram of its own. */
+START_TEST(metrics_ldap_checks)
+{
+    const char *text;
+
+    text = render();
+    ck_assert_uint_eq(
+        value(text, "fcgi_authd_ldap_checks_total{result=\"ldap_down\"}"), 0);
+    ck_assert_ptr_nonnull(strstr(
+        text, "\nfcgi_authd_ldap_checks_total{result=\"ldap_down\"} 0\n"));
+    metrics_ldap_check(DIR_OK, 0.0004);
+    metrics_ldap_check(DIR_OK, 0.003);
+    metrics_ldap_check(DIR_BAD_PASSWORD, 0.003);
+    metrics_ldap_check(DIR_DOWN, 5.0); /* on a bound: counted in it */
+    metrics_ldap_check(DIR_BUSY, 12.0);
+    metrics_ldap_check(-1, 1.0); /* not a result: not counted */
+    metrics_ldap_check(DIR_DOWN + 1, 1.0);
+    text = render();
+    ck_assert_uint_eq(
+        value(text, "fcgi_authd_ldap_checks_total{result=\"ok\"}"), 2);
+    ck_assert_uint_eq(
+        value(text, "fcgi_authd_ldap_checks_total{result=\"bad_password\"}"),
+        1);
+    ck_assert_uint_eq(
+        value(text, "fcgi_authd_ldap_checks_total{result=\"ldap_down\"}"), 1);
+    ck_assert_uint_eq(
+        value(text, "fcgi_authd_ldap_checks_total{result=\"ldap_busy\"}"), 1);
+    ck_assert_uint_eq(
+        value(text, "fcgi_authd_ldap_check_seconds_bucket{le=\"0.0005\"}"), 1);
+    ck_assert_uint_eq(
+        value(text, "fcgi_authd_ldap_check_seconds_bucket{le=\"0.005\"}"), 3);
+    ck_assert_uint_eq(
+        value(text, "fcgi_authd_ldap_check_seconds_bucket{le=\"5\"}"), 4);
+    ck_assert_uint_eq(
+        value(text, "fcgi_authd_ldap_check_seconds_bucket{le=\"10\"}"), 4);
+    ck_assert_uint_eq(
+        value(text, "fcgi_authd_ldap_check_seconds_bucket{le=\"+Inf\"}"), 5);
+    ck_assert_uint_eq(value(text, "fcgi_authd_ldap_check_seconds_count"), 5);
+    ck_assert_ptr_nonnull(
+        strstr(text, "fcgi_authd_ldap_check_seconds_sum 17.0064"));
+}
+END_TEST
+
 /* NULL cache, gate and throttle show as zeros; the page names its type. */
 START_TEST(metrics_page_without_parts)
 {
@@ -192,6 +261,8 @@ metrics_suite(void)
     tcase_add_test(tc, metrics_unknown_not_counted);
     tcase_add_test(tc, metrics_hash_buckets_cumulative);
     tcase_add_test(tc, metrics_reloads_counted);
+    tcase_add_test(tc, metrics_sources_counted);
+    tcase_add_test(tc, metrics_ldap_checks);
     tcase_add_test(tc, metrics_page_without_parts);
     tcase_add_test(tc, metrics_small_buffer);
     suite_add_tcase(s, tc);

@@ -118,9 +118,11 @@ START_TEST(jwt_memo_again_with_groups)
     decide(&d, tok, "staff");
     ck_assert_int_eq(d.status, 200);
     ck_assert(!d.cached);
+    ck_assert_int_eq(d.source, AUTH_SOURCE_JWT);
     decide(&d, tok, "staff");
     ck_assert_int_eq(d.status, 200);
     ck_assert(d.cached);
+    ck_assert_int_eq(d.source, AUTH_SOURCE_JWT);
     ck_assert_str_eq(d.user, "alice");
     ck_assert_str_eq(d.groups, "staff,dev");
     ck_assert_str_eq(d.token_id, "kid=\"k1\" jti=\"j-alice\"");

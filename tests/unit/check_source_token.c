@@ -111,6 +111,7 @@ START_TEST(token_grants_its_name)
                   d.why ? d.why : "-");
     ck_assert_str_eq(d.user, "ci-bot");
     ck_assert_int_eq(d.scheme, AUTH_SCHEME_BEARER);
+    ck_assert_int_eq(d.source, AUTH_SOURCE_TOKEN);
     ck_assert_str_eq(d.token_id, "token=ci-bot");
     ck_assert_ptr_nonnull(strstr(render(&d), "Variable-REMOTE_USER: ci-bot"));
     ck_assert_ptr_nonnull(strstr(render(&d), "Variable-AUTH_TYPE: Bearer"));
@@ -180,6 +181,7 @@ START_TEST(token_challenges)
     /* Basic to a Bearer-only profile is no credential of ours. */
     decide(&d, "RESPONDER", "Basic", "YWxpY2U6YWxpY2U=", NULL);
     ck_assert_int_eq(d.reason, REASON_NO_CREDENTIALS);
+    ck_assert_int_eq(d.source, AUTH_SOURCE_NONE);
     /* Both offered: both challenges, in one header. */
     decide(&d, "AUTHORIZER", NULL, NULL, "both");
     ck_assert_ptr_nonnull(strstr(render(&d), "WWW-Authenticate: Basic "
@@ -189,6 +191,7 @@ START_TEST(token_challenges)
     decide(&d, "AUTHORIZER", "Basic", "YWxpY2U6YWxpY2U=", "both");
     ck_assert_int_eq(d.status, 200);
     ck_assert_int_eq(d.scheme, AUTH_SCHEME_BASIC);
+    ck_assert_int_eq(d.source, AUTH_SOURCE_USER_FILE);
     decide(&d, "AUTHORIZER", "Bearer", good, "both");
     ck_assert_int_eq(d.status, 200);
     ck_assert_int_eq(d.scheme, AUTH_SCHEME_BEARER);

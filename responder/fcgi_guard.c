@@ -72,6 +72,7 @@ guard_record(struct fcgi_guard *g)
     g->hdr_have = 0;
     if (g->type == GUARD_BEGIN_REQUEST) {
         /* A new request: its own PARAMS budget. */
+        g->begins++;
         g->params = 0;
         g->skip = 0;
         g->which = 0;

@@ -31,6 +31,7 @@ struct fcgi_guard {
     unsigned which;  /* 0: the name's length next, 1: the value's */
     uint64_t skip;   /* name and value bytes still to pass */
     uint64_t params; /* PARAMS bytes of this request */
+    uint64_t begins; /* BEGIN_REQUEST headers since the reset */
     bool refused;
 };
 

@@ -75,6 +75,8 @@ static uint64_t loop_pressure_until;
 static __thread struct worker *loop_self;
 /* This thread's connection is kept open and no byte of a request came yet. */
 static __thread bool loop_kept_idle;
+/* loop_guard.begins when the connection was last given to the watchdog. */
+static __thread uint64_t loop_begins_seen;
 /* This thread's connection, and the watch on what its peer sends. */
 static __thread int loop_conn_fd = -1;
 static __thread struct fcgi_guard loop_guard;
@@ -96,6 +98,7 @@ loop_watch(struct worker *w, int c, bool kept)
     /* A kept connection's stream goes on; a new one starts afresh. */
     if (!kept || c != loop_conn_fd)
         fcgi_guard_reset(&loop_guard);
+    loop_begins_seen = loop_guard.begins;
     loop_conn_fd = c;
     pthread_mutex_lock(&w->lock);
     w->kept = kept;
@@ -178,7 +181,14 @@ read(int fd, void *buf, size_t count)
         errno = ECONNRESET;
         return -1;
     }
-    if (n > 0 && loop_kept_idle && loop_self != NULL) {
+    /*
+     * Only a new request's begin record ends the idle minute: what follows
+     * the last answer may be the rest of the request before it (its empty
+     * STDIN record, when it came apart from the parameters), and the next
+     * request may not come for a while.
+     */
+    if (n > 0 && loop_kept_idle && loop_self != NULL &&
+        loop_guard.begins != loop_begins_seen) {
         struct worker *w = loop_self;
 
         loop_kept_idle = false;

@@ -92,6 +92,37 @@ START_TEST(fcgi_guard_normal_request)
 }
 END_TEST
 
+/*
+ * Begin records are counted, and nothing else is one: a kept connection's
+ * idle minute ends with the next request's begin record only, not with the
+ * empty STDIN record of the request before it.
+ */
+START_TEST(fcgi_guard_counts_begins)
+{
+    unsigned char buf[64];
+    struct fcgi_guard g;
+    size_t n = begin(buf);
+
+    n += rec(buf + n, 4, 0, 0);
+    fcgi_guard_reset(&g);
+    ck_assert_int_eq(fcgi_guard_feed(&g, buf, n), 0);
+    ck_assert_uint_eq(g.begins, 1);
+    /* The old request's STDIN end, arriving on its own. */
+    n = rec(buf, 5, 0, 0);
+    ck_assert_int_eq(fcgi_guard_feed(&g, buf, n), 0);
+    ck_assert_uint_eq(g.begins, 1);
+    /* The next request, its header a byte at a time. */
+    n = begin(buf);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_eq(g.begins, i < 8 ? 1 : 2);
+        ck_assert_int_eq(fcgi_guard_feed(&g, buf + i, 1), 0);
+    }
+    ck_assert_uint_eq(g.begins, 2);
+    fcgi_guard_reset(&g);
+    ck_assert_uint_eq(g.begins, 0);
+}
+END_TEST
+
 /* The CVE-2025-23016 patch lets 0x3fffffff + 0x3fffffff through. */
 START_TEST(fcgi_guard_huge_lengths_refused)
 {
@@ -180,6 +211,7 @@ main(void)
     int failed;
 
     tcase_add_test(tc, fcgi_guard_normal_request);
+    tcase_add_test(tc, fcgi_guard_counts_begins);
     tcase_add_test(tc, fcgi_guard_huge_lengths_refused);
     tcase_add_loop_test(tc, fcgi_guard_pair_limit, 0, 2);
     tcase_add_test(tc, fcgi_guard_params_total);

@@ -19,7 +19,6 @@ static const double metrics_bounds[] = {0.001, 0.005, 0.01, 0.025, 0.05,
                                         0.1,   0.25,  0.5,  1,     2.5};
 #define METRICS_BUCKETS (sizeof metrics_bounds / sizeof metrics_bounds[0])
 static unsigned long long metrics_hash_buckets[METRICS_BUCKETS + 1];
-static unsigned long long metrics_hash_count;
 static unsigned long long metrics_hash_micros; /* sum, in microseconds */
 static unsigned long long metrics_reloads, metrics_reload_failures;
 /* JWK Set fetches (jwks_fetch.h): changed, unchanged, failed. */
@@ -70,7 +69,6 @@ metrics_hash_time(double seconds)
     while (b < METRICS_BUCKETS && seconds > metrics_bounds[b])
         b++;
     __atomic_add_fetch(&metrics_hash_buckets[b], 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&metrics_hash_count, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&metrics_hash_micros,
                        (unsigned long long)(seconds * 1e6), __ATOMIC_RELAXED);
 }
@@ -133,6 +131,30 @@ metrics_put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
     return true;
 }
 
+/*
+ * A histogram's samples: cumulative _bucket{le} lines for n bounds and
+ * +Inf (counts holds n + 1 buckets), _sum (kept in microseconds) and
+ * _count. The HELP and TYPE lines are the caller's.
+ */
+static void
+metrics_histogram(char *buf, size_t cap, size_t *len, const char *name,
+                  const double *bounds, size_t n,
+                  const unsigned long long *counts,
+                  const unsigned long long *micros)
+{
+    unsigned long long cum = 0;
+
+    for (size_t b = 0; b < n; b++) {
+        cum += metrics_load(&counts[b]);
+        metrics_put(buf, cap, len, "%s_bucket{le=\"%g\"} %llu\n", name,
+                    bounds[b], cum);
+    }
+    cum += metrics_load(&counts[n]);
+    metrics_put(buf, cap, len,
+                "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n",
+                name, cum, name, (double)metrics_load(micros) / 1e6, name, cum);
+}
+
 size_t
 metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
                struct throttle *throttle)
@@ -140,7 +162,6 @@ metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
     struct cache_stats cs;
     struct gate_stats gs = {0, 0, 0};
     struct throttle_stats ts;
-    unsigned long long cum = 0;
     size_t len = 0;
 
     cache_get_stats(cache, &cs);
@@ -221,18 +242,11 @@ metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
         (unsigned long long)cs.hits, (unsigned long long)cs.misses,
         (unsigned long long)cs.evictions, cs.entries, gs.runs, gs.joined,
         gs.busy);
-    for (size_t b = 0; b < METRICS_BUCKETS; b++) {
-        cum += metrics_load(&metrics_hash_buckets[b]);
-        metrics_put(buf, cap, &len,
-                    "fcgi_authd_hash_seconds_bucket{le=\"%g\"} %llu\n",
-                    metrics_bounds[b], cum);
-    }
-    cum += metrics_load(&metrics_hash_buckets[METRICS_BUCKETS]);
+    metrics_histogram(buf, cap, &len, "fcgi_authd_hash_seconds", metrics_bounds,
+                      METRICS_BUCKETS, metrics_hash_buckets,
+                      &metrics_hash_micros);
     metrics_put(
         buf, cap, &len,
-        "fcgi_authd_hash_seconds_bucket{le=\"+Inf\"} %llu\n"
-        "fcgi_authd_hash_seconds_sum %.6f\n"
-        "fcgi_authd_hash_seconds_count %llu\n"
         "# HELP fcgi_authd_bans_total Regulation bans.\n"
         "# TYPE fcgi_authd_bans_total counter\n"
         "fcgi_authd_bans_total{kind=\"address\"} %llu\n"
@@ -252,10 +266,9 @@ metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
         "fcgi_authd_jwks_fetches_total{result=\"changed\"} %llu\n"
         "fcgi_authd_jwks_fetches_total{result=\"unchanged\"} %llu\n"
         "fcgi_authd_jwks_fetches_total{result=\"failed\"} %llu\n",
-        cum, (double)metrics_load(&metrics_hash_micros) / 1e6,
-        metrics_load(&metrics_hash_count), (unsigned long long)ts.addr_bans,
-        (unsigned long long)ts.user_bans, (unsigned long long)ts.refused,
-        metrics_load(&metrics_reloads), metrics_load(&metrics_reload_failures),
+        (unsigned long long)ts.addr_bans, (unsigned long long)ts.user_bans,
+        (unsigned long long)ts.refused, metrics_load(&metrics_reloads),
+        metrics_load(&metrics_reload_failures),
         metrics_load(&metrics_fetches[2]), metrics_load(&metrics_fetches[1]),
         metrics_load(&metrics_fetches[0]));
     metrics_put(buf, cap, &len,
@@ -272,18 +285,8 @@ metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
                 "# HELP fcgi_authd_ldap_check_seconds Time of one check "
                 "against a directory (search, bind, groups).\n"
                 "# TYPE fcgi_authd_ldap_check_seconds histogram\n");
-    cum = 0;
-    for (size_t b = 0; b < METRICS_LDAP_BUCKETS; b++) {
-        cum += metrics_load(&metrics_ldap_buckets[b]);
-        metrics_put(buf, cap, &len,
-                    "fcgi_authd_ldap_check_seconds_bucket{le=\"%g\"} %llu\n",
-                    metrics_ldap_bounds[b], cum);
-    }
-    cum += metrics_load(&metrics_ldap_buckets[METRICS_LDAP_BUCKETS]);
-    metrics_put(buf, cap, &len,
-                "fcgi_authd_ldap_check_seconds_bucket{le=\"+Inf\"} %llu\n"
-                "fcgi_authd_ldap_check_seconds_sum %.6f\n"
-                "fcgi_authd_ldap_check_seconds_count %llu\n",
-                cum, (double)metrics_load(&metrics_ldap_micros) / 1e6, cum);
+    metrics_histogram(buf, cap, &len, "fcgi_authd_ldap_check_seconds",
+                      metrics_ldap_bounds, METRICS_LDAP_BUCKETS,
+                      metrics_ldap_buckets, &metrics_ldap_micros);
     return len < cap ? len : 0;
 }

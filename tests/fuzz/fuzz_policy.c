@@ -187,8 +187,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err[0] = '\0';
     rc = rule_parse(r, copy, rule_text.n, err, sizeof err);
     free(copy); /* the rule must not point into the text it was given */
-    ok = ref_parse(ref, rule_text.p, rule_text.n);
     FUZZ_ASSERT(rc == 0 || rc == -1);
+    /*
+     * The reference model predates quoted names ("Domain Users"), which
+     * check_policy covers: with a quote, only the parse's own safety (ASan,
+     * the rule outliving its text) is checked here.
+     */
+    if (memchr(rule_text.p, '"', rule_text.n) != NULL)
+        goto done;
+    ok = ref_parse(ref, rule_text.p, rule_text.n);
     FUZZ_ASSERT((rc == 0) == ok);
     if (rc != 0) {
         FUZZ_ASSERT(err[0] != '\0' && memchr(err, '\0', sizeof err) != NULL);

@@ -118,6 +118,18 @@ static const struct conf_key conf_table[] = {
      "how long a banned address or account is refused"},
     {"throttle_size", OFF(throttle_size), CONF_COUNT, "100000", "N",
      "addresses and accounts tracked (about 40 bytes each)"},
+    {"throttle_redis", OFF(throttle_redis), CONF_STRING, NULL, "URL",
+     "share failure counts and bans with the other nodes on Redis: "
+     "redis://[:PASSWORD@]HOST:PORT/DB or unix:/path"},
+    {"throttle_redis_password_file", OFF(throttle_redis_password_file),
+     CONF_STRING, NULL, "FILE",
+     "Redis's password (requirepass), alone in a file"},
+    {"throttle_redis_prefix", OFF(throttle_redis_prefix), CONF_STRING,
+     "fcgi-authd:", "TEXT", "start of every Redis key of these nodes"},
+    {"throttle_redis_key_file", OFF(throttle_redis_key_file), CONF_STRING, NULL,
+     "FILE",
+     "a secret of at least 32 bytes the nodes share: Redis keys are its "
+     "HMAC of the address or user name"},
     {"trusted_proxies", OFF(trusted_proxies), CONF_NETS, NULL, "ADDRS",
      "proxies in front of the web server (addresses or networks such as "
      "10.0.0.0/8): behind them the client is taken from X-Forwarded-For"},

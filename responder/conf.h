@@ -64,6 +64,10 @@ struct conf {
     unsigned throttle_user_failures; /* consecutive, per account */
     unsigned throttle_ban;
     unsigned throttle_size;
+    char *throttle_redis; /* share.h: redis://... or unix:/path, or NULL */
+    char *throttle_redis_password_file;
+    char *throttle_redis_prefix;
+    char *throttle_redis_key_file;
     /* Addresses/networks whose X-Forwarded-For counts; NULL: none set. */
     struct proxies *trusted_proxies;
     char *user;           /* switch to this user once the socket is open */

@@ -17,6 +17,12 @@ mac_init(struct mac *m)
 }
 
 void
+mac_init_key(struct mac *m, const void *key, size_t n)
+{
+    hmac_sha256_set_key(&m->keyed, n, key);
+}
+
+void
 mac_begin(const struct mac *m, struct mac_run *r)
 {
     r->ctx = m->keyed;

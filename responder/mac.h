@@ -21,6 +21,9 @@ struct mac {
 /* Key m with 32 bytes from the kernel's CSPRNG. Returns 0, or -1. */
 int mac_init(struct mac *m);
 
+/* Key m with the given bytes (a key the caller shares, e.g. with nodes). */
+void mac_init_key(struct mac *m, const void *key, size_t n);
+
 /* A computation in progress, started from a copy of the keyed state. */
 struct mac_run {
     struct hmac_sha256_ctx ctx;

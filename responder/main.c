@@ -21,6 +21,7 @@
 #include "gate.h"
 #include "snapshot.h"
 #include "store.h"
+#include "share.h"
 #include "throttle.h"
 #include "listen.h"
 #include "log.h"
@@ -241,10 +242,36 @@ main_cpus(void)
  * while the slots are busy; the workers that may queue for a slot are
  * capped so that a quarter of them (at least 2) always stay free for it.
  */
+/* throttle_redis, checked and its files read; NULL when unset or bad. */
+static struct share *
+main_share(const struct conf *conf, bool *bad)
+{
+    struct share_opts so = {
+        conf->throttle_redis,         conf->throttle_redis_password_file,
+        conf->throttle_redis_prefix,  conf->throttle_redis_key_file,
+        conf->throttle_addr_failures, conf->throttle_window,
+        conf->throttle_user_failures, conf->throttle_ban,
+    };
+    struct share *s;
+    char err[512];
+
+    *bad = false;
+    if (conf->throttle_redis == NULL)
+        return NULL;
+    if ((s = share_new(&so, err, sizeof err)) == NULL) {
+        log_msg(LOGL_ERROR, "%s", err);
+        *bad = true;
+    }
+    return s;
+}
+
 static int
-main_speed(struct conf *conf, struct authz_ctx *ctx)
+main_speed(struct conf *conf, struct authz_ctx *ctx, struct share **share)
 {
     unsigned cpus = main_cpus(), reserve, queue;
+    const void *key = NULL;
+    size_t key_len = 0;
+    bool bad;
 
     if (conf->threads == 0)
         conf->threads = cpus * 8 < 8 ? 8 : cpus * 8 > 256 ? 256 : cpus * 8;
@@ -258,9 +285,16 @@ main_speed(struct conf *conf, struct authz_ctx *ctx)
                 : 0;
     ctx->gate = gate_new(conf->hash_slots, queue);
     ctx->cache = cache_new(conf->cache_size, conf->cache_ttl);
+    /* Read as root, like the other files, before serving. */
+    *share = main_share(conf, &bad);
+    if (bad)
+        return -1;
+    if (*share != NULL)
+        share_key(*share, &key, &key_len);
     ctx->throttle = throttle_new(&(struct throttle_opts){
         conf->throttle_addr_failures, conf->throttle_window,
-        conf->throttle_user_failures, conf->throttle_ban, conf->throttle_size});
+        conf->throttle_user_failures, conf->throttle_ban, conf->throttle_size,
+        key, key_len});
     if (ctx->gate == NULL || ctx->cache == NULL || ctx->throttle == NULL) {
         log_msg(LOGL_ERROR, "out of memory (or no randomness) for the cache");
         return -1;
@@ -512,6 +546,13 @@ main_test(const struct conf *conf, const struct snapshot *snap)
     }
     if (conf->user != NULL && main_user(conf) == NULL)
         return 1;
+    {
+        bool bad;
+
+        share_free(main_share(conf, &bad));
+        if (bad)
+            return 1;
+    }
     jwks_fetch_new(); /* a failure is a warning: the server may be down */
     for (size_t i = 0; i < snap->nprofiles; i++) {
         char why[600];
@@ -532,7 +573,7 @@ main_test(const struct conf *conf, const struct snapshot *snap)
  */
 static int
 main_serve(const struct conf *conf, const struct authz_ctx *ctx,
-           struct snapshot **snap)
+           struct share *share, struct snapshot **snap)
 {
     bool cgi = getenv("GATEWAY_INTERFACE") != NULL;
     struct main_reload reload;
@@ -561,6 +602,8 @@ main_serve(const struct conf *conf, const struct authz_ctx *ctx,
     jwks_fetch_new();
     if (jwks_fetch_start(conf->jwks_refresh) < 0)
         return 1;
+    if (share != NULL && share_start(share, ctx->throttle) < 0)
+        return 1;
     main_describe(NULL, *snap);
     /* The store owns it now (and frees it on failure). */
     store = store_new(*snap, snapshot_free_obj);
@@ -586,6 +629,7 @@ main(int argc, char **argv)
     struct conf conf;
     struct snapshot *snap = NULL;
     struct authz_ctx ctx = {NULL, NULL, NULL, NULL, NULL};
+    struct share *share = NULL;
     int rc, status = 1;
 
     /*
@@ -608,12 +652,13 @@ main(int argc, char **argv)
         log_msg(LOGL_ERROR, "cannot make the dummy hash (libxcrypt)");
         goto done;
     }
-    if (main_speed(&conf, &ctx) < 0)
+    if (main_speed(&conf, &ctx, &share) < 0)
         goto done;
     ctx.proxies = conf.trusted_proxies; /* parsed by conf; NULL: none */
     /* The snapshot is never kept in ctx: each request takes the current. */
-    status = main_serve(&conf, &ctx, &snap);
+    status = main_serve(&conf, &ctx, share, &snap);
 done:
+    share_free(share); /* its thread first: it writes to the throttle */
     cache_free(ctx.cache);
     gate_free(ctx.gate);
     throttle_free(ctx.throttle);

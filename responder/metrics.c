@@ -288,5 +288,32 @@ metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
     metrics_histogram(buf, cap, &len, "fcgi_authd_ldap_check_seconds",
                       metrics_ldap_bounds, METRICS_LDAP_BUCKETS,
                       metrics_ldap_buckets, &metrics_ldap_micros);
+    if (ts.shared)
+        metrics_put(
+            buf, cap, &len,
+            "# HELP fcgi_authd_throttle_redis_up Whether the regulation is "
+            "shared on Redis now (0: this node regulates alone).\n"
+            "# TYPE fcgi_authd_throttle_redis_up gauge\n"
+            "fcgi_authd_throttle_redis_up %d\n"
+            "# HELP fcgi_authd_throttle_redis_sent_total Failures and "
+            "successes told to Redis.\n"
+            "# TYPE fcgi_authd_throttle_redis_sent_total counter\n"
+            "fcgi_authd_throttle_redis_sent_total %llu\n"
+            "# HELP fcgi_authd_throttle_redis_dropped_total Failures and "
+            "successes not told (Redis down, or the queue full).\n"
+            "# TYPE fcgi_authd_throttle_redis_dropped_total counter\n"
+            "fcgi_authd_throttle_redis_dropped_total %llu\n"
+            "# HELP fcgi_authd_throttle_redis_received_total Ban messages "
+            "received from the nodes (this one included).\n"
+            "# TYPE fcgi_authd_throttle_redis_received_total counter\n"
+            "fcgi_authd_throttle_redis_received_total %llu\n"
+            "# HELP fcgi_authd_throttle_remote_bans_total Bans set here "
+            "because Redis said so.\n"
+            "# TYPE fcgi_authd_throttle_remote_bans_total counter\n"
+            "fcgi_authd_throttle_remote_bans_total %llu\n",
+            ts.shared_up ? 1 : 0, (unsigned long long)ts.shared_sent,
+            (unsigned long long)ts.shared_dropped,
+            (unsigned long long)ts.shared_received,
+            (unsigned long long)ts.remote_bans);
     return len < cap ? len : 0;
 }

@@ -31,7 +31,19 @@ struct throttle {
         mac; /* keys are MACs of peer bytes: collisions cannot be aimed */
     struct throttle_shard shards[THROTTLE_SHARDS];
     uint64_t addr_bans, user_bans, refused; /* __atomic counters */
+    uint64_t remote_bans;
+    struct throttle_peer peer; /* fail NULL: none */
 };
+
+static uint64_t
+throttle_key_of(const uint8_t mac[THROTTLE_DIGEST])
+{
+    uint64_t h = 0;
+
+    for (size_t i = 0; i < 8; i++)
+        h |= (uint64_t)mac[i] << (8 * i);
+    return h == 0 ? 1 : h;
+}
 
 struct throttle *
 throttle_new(const struct throttle_opts *o)
@@ -44,8 +56,11 @@ throttle_new(const struct throttle_opts *o)
     t->o = *o;
     if (t->o.window == 0)
         t->o.window = 1;
+    t->o.key = NULL; /* the caller's: not kept */
     /* No randomness, no regulation we could trust: refuse to start. */
-    if (mac_init(&t->mac) < 0) {
+    if (o->key != NULL)
+        mac_init_key(&t->mac, o->key, o->key_len);
+    else if (mac_init(&t->mac) < 0) {
         free(t);
         return NULL;
     }
@@ -79,20 +94,33 @@ throttle_free(struct throttle *t)
     free(t);
 }
 
-/* The key of an address ("a") or an account ("u", profile, user). */
+/*
+ * The MAC of an address ("a") or an account ("u", profile, user); its
+ * first 8 bytes are the entry's key (never 0).
+ */
 static uint64_t
-throttle_key(const struct throttle *t, char kind, struct bytes a,
-             struct bytes b)
+throttle_mac(const struct throttle *t, char kind, struct bytes a,
+             struct bytes b, uint8_t mac[THROTTLE_DIGEST])
 {
     struct mac_run m;
-    uint64_t h;
 
     mac_begin(&t->mac, &m);
     mac_field(&m, (struct bytes){&kind, 1});
     mac_field(&m, a);
     mac_field(&m, b);
-    h = mac_end64(&m);
-    return h == 0 ? 1 : h;
+    mac_end(&m, mac, THROTTLE_DIGEST);
+    return throttle_key_of(mac);
+}
+
+static uint64_t
+throttle_key(const struct throttle *t, char kind, struct bytes a,
+             struct bytes b)
+{
+    uint8_t mac[THROTTLE_DIGEST];
+    uint64_t k = throttle_mac(t, kind, a, b, mac);
+
+    util_wipe(mac, sizeof mac);
+    return k;
 }
 
 /* How willingly an entry gives up its slot: empty, idle, banned. */
@@ -181,12 +209,13 @@ throttle_fail(struct throttle *t, struct bytes addr, struct bytes profile,
 {
     struct throttle_shard *s;
     struct throttle_entry *e;
+    uint8_t mac[THROTTLE_DIGEST];
 
     if (t == NULL)
         return;
     if (t->o.addr_failures > 0 && addr.n > 0) {
-        e = throttle_find(t, throttle_key(t, 'a', addr, BYTES_NULL), true, now,
-                          &s);
+        e = throttle_find(t, throttle_mac(t, 'a', addr, BYTES_NULL, mac), true,
+                          now, &s);
         if (now - e->window_start >= t->o.window) {
             e->window_start = now;
             e->failures = 0;
@@ -198,10 +227,12 @@ throttle_fail(struct throttle *t, struct bytes addr, struct bytes profile,
             __atomic_add_fetch(&t->addr_bans, 1, __ATOMIC_RELAXED);
         }
         pthread_mutex_unlock(&s->lock);
+        if (t->peer.fail != NULL)
+            t->peer.fail(t->peer.arg, 'a', mac);
     }
     if (t->o.user_failures > 0 && user.n > 0) {
-        e = throttle_find(t, throttle_key(t, 'u', profile, user), true, now,
-                          &s);
+        e = throttle_find(t, throttle_mac(t, 'u', profile, user, mac), true,
+                          now, &s);
         /* Consecutive: no window; only a success starts it again. */
         if (++e->failures >= t->o.user_failures && e->banned_until <= now &&
             t->o.ban > 0) {
@@ -210,7 +241,10 @@ throttle_fail(struct throttle *t, struct bytes addr, struct bytes profile,
             __atomic_add_fetch(&t->user_bans, 1, __ATOMIC_RELAXED);
         }
         pthread_mutex_unlock(&s->lock);
+        if (t->peer.fail != NULL)
+            t->peer.fail(t->peer.arg, 'u', mac);
     }
+    util_wipe(mac, sizeof mac);
 }
 
 void
@@ -218,13 +252,18 @@ throttle_success(struct throttle *t, struct bytes profile, struct bytes user)
 {
     struct throttle_shard *s;
     struct throttle_entry *e;
+    uint8_t mac[THROTTLE_DIGEST];
 
     if (t == NULL || t->o.user_failures == 0)
         return;
-    e = throttle_find(t, throttle_key(t, 'u', profile, user), false, 0, &s);
+    e = throttle_find(t, throttle_mac(t, 'u', profile, user, mac), false, 0,
+                      &s);
     if (e != NULL)
         e->failures = 0;
     pthread_mutex_unlock(&s->lock);
+    if (t->peer.success != NULL)
+        t->peer.success(t->peer.arg, mac);
+    util_wipe(mac, sizeof mac);
 }
 
 void
@@ -241,4 +280,33 @@ throttle_get_stats(struct throttle *t, struct throttle_stats *st)
         st->entries += t->shards[i].live;
         pthread_mutex_unlock(&t->shards[i].lock);
     }
+    st->remote_bans = __atomic_load_n(&t->remote_bans, __ATOMIC_RELAXED);
+    if (t->peer.stats != NULL)
+        t->peer.stats(t->peer.arg, st);
+}
+
+void
+throttle_set_peer(struct throttle *t, const struct throttle_peer *p)
+{
+    t->peer = *p;
+}
+
+bool
+throttle_ban(struct throttle *t, const uint8_t mac[THROTTLE_DIGEST],
+             unsigned seconds, uint64_t now)
+{
+    struct throttle_shard *s;
+    struct throttle_entry *e;
+    bool fresh;
+
+    if (t == NULL || seconds == 0)
+        return false;
+    e = throttle_find(t, throttle_key_of(mac), true, now, &s);
+    fresh = e->banned_until <= now;
+    if (e->banned_until < now + seconds)
+        e->banned_until = now + seconds;
+    pthread_mutex_unlock(&s->lock);
+    if (fresh)
+        __atomic_add_fetch(&t->remote_bans, 1, __ATOMIC_RELAXED);
+    return fresh;
 }

@@ -20,7 +20,13 @@ struct throttle_opts {
     unsigned user_failures; /* consecutive per account; 0: off */
     unsigned ban;           /* seconds */
     size_t size;            /* entries */
+    /* The MAC key of the table (shared by nodes on Redis); NULL: random. */
+    const void *key;
+    size_t key_len;
 };
+
+/* A table's MAC of a key: 'a' an address, 'u' an account. */
+#define THROTTLE_DIGEST 32
 
 enum throttle_verdict {
     THROTTLE_PASS,
@@ -33,9 +39,25 @@ struct throttle_stats {
     uint64_t user_bans;
     uint64_t refused; /* attempts refused while banned */
     size_t entries;
+    /* With a peer (share.h): the regulation shared with other nodes. */
+    bool shared;
+    bool shared_up;
+    uint64_t shared_sent, shared_dropped, shared_received;
+    uint64_t remote_bans; /* bans applied from other nodes */
 };
 
 struct throttle;
+
+/*
+ * Told of every failure and success, with the MAC that keys it, by the
+ * thread that counts it: it must never wait (share.h queues them).
+ */
+struct throttle_peer {
+    void (*fail)(void *arg, char kind, const uint8_t mac[THROTTLE_DIGEST]);
+    void (*success)(void *arg, const uint8_t mac[THROTTLE_DIGEST]);
+    void (*stats)(void *arg, struct throttle_stats *st);
+    void *arg;
+};
 
 /* NULL on ENOMEM; a throttle with both thresholds 0 passes everything. */
 struct throttle *throttle_new(const struct throttle_opts *o);
@@ -59,5 +81,16 @@ void throttle_success(struct throttle *t, struct bytes profile,
                       struct bytes user);
 
 void throttle_get_stats(struct throttle *t, struct throttle_stats *st);
+
+/* Set once, before any request: the peer told of each outcome. */
+void throttle_set_peer(struct throttle *t, const struct throttle_peer *p);
+
+/*
+ * A ban decided elsewhere (another node): the entry of mac is refused for
+ * seconds from now, unless it is already banned for longer. True when
+ * it was not banned before.
+ */
+bool throttle_ban(struct throttle *t, const uint8_t mac[THROTTLE_DIGEST],
+                  unsigned seconds, uint64_t now);
 
 #endif

@@ -985,7 +985,8 @@ START_TEST(authz_xff_twice_still_regulated)
 
     ck_assert_int_eq(proxies_parse(&px, "127.0.0.1", err, sizeof err), 0);
     c.proxies = &px;
-    c.throttle = throttle_new(&(struct throttle_opts){3, 60, 0, 60, 1024});
+    c.throttle =
+        throttle_new(&(struct throttle_opts){3, 60, 0, 60, 1024, NULL, 0});
     ck_assert_ptr_nonnull(c.throttle);
     testutil_basic_header(hdr, sizeof hdr, "nobody:x", 8);
     for (int i = 0; i < 3; i++) {

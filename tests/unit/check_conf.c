@@ -118,6 +118,10 @@ conf_show(const struct conf *c, const char *key, char *buf, size_t cap)
     SHOW_STR(jwt_audience)
     SHOW_STR(jwt_user_claim)
     SHOW_STR(jwt_groups_claim)
+    SHOW_STR(throttle_redis)
+    SHOW_STR(throttle_redis_password_file)
+    SHOW_STR(throttle_redis_prefix)
+    SHOW_STR(throttle_redis_key_file)
 #undef SHOW_STR
     if (strcmp(key, "ldap_starttls") == 0)
         return c->ldap_starttls ? "yes" : "no";

@@ -17,8 +17,8 @@
 static struct throttle *
 make(unsigned addr, unsigned window, unsigned user, unsigned ban, size_t size)
 {
-    struct throttle *t =
-        throttle_new(&(struct throttle_opts){addr, window, user, ban, size});
+    struct throttle *t = throttle_new(
+        &(struct throttle_opts){addr, window, user, ban, size, NULL, 0});
 
     ck_assert_ptr_nonnull(t);
     return t;
@@ -147,6 +147,103 @@ START_TEST(throttle_bounded)
 }
 END_TEST
 
+/* What a peer is told: the last failure's kind and MAC. */
+struct told {
+    char kind;
+    uint8_t mac[THROTTLE_DIGEST];
+    unsigned fails, successes;
+};
+
+static void
+told_fail(void *arg, char kind, const uint8_t mac[THROTTLE_DIGEST])
+{
+    struct told *w = arg;
+
+    w->kind = kind;
+    memcpy(w->mac, mac, THROTTLE_DIGEST);
+    w->fails++;
+}
+
+static void
+told_success(void *arg, const uint8_t mac[THROTTLE_DIGEST])
+{
+    struct told *w = arg;
+
+    memcpy(w->mac, mac, THROTTLE_DIGEST);
+    w->successes++;
+}
+
+/*
+ * Two tables under one key (two nodes): the MAC one tells its peer is the
+ * one the other keys the same address by, so a ban passed on by that MAC
+ * refuses the address there, and only that address.
+ */
+START_TEST(throttle_shared_key_bans_across_tables)
+{
+    static const char key[] = "0123456789abcdef0123456789abcdef";
+    struct throttle_opts o = {3, 10, 5, 60, 1000, key, sizeof key - 1};
+    struct throttle *a = throttle_new(&o), *b = throttle_new(&o);
+    struct told w = {0};
+    struct throttle_stats st;
+    unsigned retry = 0;
+
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    throttle_set_peer(
+        a, &(struct throttle_peer){told_fail, told_success, NULL, &w});
+    throttle_fail(a, B("192.0.2.1"), B("p"), BYTES_NULL, 100);
+    ck_assert_uint_eq(w.fails, 1);
+    ck_assert_int_eq(w.kind, 'a');
+    ck_assert(throttle_ban(b, w.mac, 30, 101));
+    ck_assert(!throttle_ban(b, w.mac, 10, 101)); /* already, and longer */
+    ck_assert_int_eq(
+        throttle_check(b, B("192.0.2.1"), B("p"), B("x"), 102, &retry),
+        THROTTLE_ADDR);
+    ck_assert_uint_eq(retry, 29);
+    ck_assert_int_eq(
+        throttle_check(b, B("192.0.2.2"), B("p"), B("x"), 102, NULL),
+        THROTTLE_PASS);
+    ck_assert_int_eq(
+        throttle_check(b, B("192.0.2.1"), B("p"), B("x"), 131, NULL),
+        THROTTLE_PASS);
+    /* An account: the peer hears of the failure and of the success. */
+    throttle_fail(a, BYTES_NULL, B("p"), B("bob"), 100);
+    ck_assert_int_eq(w.kind, 'u');
+    throttle_ban(b, w.mac, 30, 101);
+    ck_assert_int_eq(
+        throttle_check(b, B("192.0.2.3"), B("p"), B("bob"), 102, NULL),
+        THROTTLE_USER);
+    ck_assert_int_eq(
+        throttle_check(b, B("192.0.2.3"), B("q"), B("bob"), 102, NULL),
+        THROTTLE_PASS); /* another profile's bob */
+    throttle_success(a, B("p"), B("bob"));
+    ck_assert_uint_eq(w.successes, 1);
+    throttle_get_stats(b, &st);
+    ck_assert_uint_eq(st.remote_bans, 2);
+    ck_assert(!st.shared); /* b has no peer */
+    throttle_free(a);
+    throttle_free(b);
+}
+END_TEST
+
+/* Random keys (no shared key): one table's MAC means nothing to another. */
+START_TEST(throttle_random_keys_differ)
+{
+    struct throttle *a = make(3, 10, 0, 60, 1000),
+                    *b = make(3, 10, 0, 60, 1000);
+    struct told w = {0};
+
+    throttle_set_peer(a, &(struct throttle_peer){told_fail, NULL, NULL, &w});
+    throttle_fail(a, B("192.0.2.1"), B("p"), BYTES_NULL, 100);
+    throttle_ban(b, w.mac, 30, 101);
+    ck_assert_int_eq(
+        throttle_check(b, B("192.0.2.1"), B("p"), B("x"), 102, NULL),
+        THROTTLE_PASS);
+    throttle_free(a);
+    throttle_free(b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -159,6 +256,8 @@ main(void)
     tcase_add_test(tc, throttle_keys_do_not_shift);
     tcase_add_test(tc, throttle_off_and_empty);
     tcase_add_test(tc, throttle_bounded);
+    tcase_add_test(tc, throttle_shared_key_bans_across_tables);
+    tcase_add_test(tc, throttle_random_keys_differ);
     suite_add_tcase(s, tc);
     return testutil_run(s);
 }

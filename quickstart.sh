@@ -15,7 +15,7 @@ top=$(pwd)
 # Everything the build, the tests and the demo use, as Debian 12 packages.
 PACKAGES="build-essential autoconf automake pkg-config
 libfcgi-dev libcrypt-dev nettle-dev libssl-dev libjansson-dev libcurl4-openssl-dev
-libldap-dev check slapd ldap-utils
+libldap-dev libhiredis-dev check slapd ldap-utils redis-server redis-tools
 nginx-light lighttpd apache2 apache2-utils spawn-fcgi systemd
 curl openssl whois perl valgrind libtsan2 fail2ban"
 

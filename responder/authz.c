@@ -270,7 +270,7 @@ authz_count(const struct authz_ctx *ctx, const struct authz_scope *sc,
     struct bytes profile = {sc->profile->name, strlen(sc->profile->name)};
 
     if (d->status == 200 || d->status == 403)
-        throttle_success(ctx->throttle, profile, cred->user);
+        throttle_success(ctx->throttle, profile, cred->user, !d->cached);
     else if (d->status == 401)
         throttle_fail(ctx->throttle, authz_regulated(d), profile, cred->user,
                       cache_now());

@@ -36,6 +36,8 @@
 #define SHARE_USER_TTL 86400
 /* Bans read at (re)connection, at most. */
 #define SHARE_SCAN_MAX 100000
+/* A node's id in the ban messages: 16 hex digits. */
+#define SHARE_NODE_HEX 16
 /* Largest secret file. */
 #define SHARE_FILE_MAX 4096
 
@@ -84,8 +86,9 @@ struct share {
     bool running;
     /* The thread's. */
     redisContext *cmd, *sub;
-    char sha[41]; /* of share_script */
-    int state;    /* -1 unknown, 0 down, 1 up */
+    char sha[41];                  /* of share_script */
+    char node[SHARE_NODE_HEX + 1]; /* this process's id in ban messages */
+    int state;                     /* -1 unknown, 0 down, 1 up */
     unsigned backoff_ms;
     /* __atomic */
     bool up;
@@ -182,13 +185,16 @@ share_hexval(char c)
 
 int
 share_parse_ban(const char *p, size_t n, char *kind,
-                uint8_t mac[THROTTLE_DIGEST], unsigned *seconds)
+                uint8_t mac[THROTTLE_DIGEST], unsigned *seconds,
+                struct bytes *node)
 {
+    const size_t at = 3 + 2 * THROTTLE_DIGEST; /* the seconds */
+    const char *sp;
     unsigned long v;
 
-    /* "a " + 64 hex + " " + 1..5 digits */
-    if (n < 2 + 2 * THROTTLE_DIGEST + 2 || (p[0] != 'a' && p[0] != 'u') ||
-        p[1] != ' ' || p[2 + 2 * THROTTLE_DIGEST] != ' ')
+    /* "a " + 64 hex + " " + 1..5 digits [+ " " + the node's id] */
+    if (n < at + 1 || (p[0] != 'a' && p[0] != 'u') || p[1] != ' ' ||
+        p[at - 1] != ' ')
         return -1;
     for (size_t i = 0; i < THROTTLE_DIGEST; i++) {
         int hi = share_hexval(p[2 + 2 * i]), lo = share_hexval(p[3 + 2 * i]);
@@ -197,9 +203,20 @@ share_parse_ban(const char *p, size_t n, char *kind,
             return -1;
         mac[i] = (uint8_t)(hi << 4 | lo);
     }
-    if (util_parse_ulong(p + 3 + 2 * THROTTLE_DIGEST,
-                         n - 3 - 2 * THROTTLE_DIGEST, 1, 86400, &v) < 0)
+    sp = memchr(p + at, ' ', n - at);
+    if (util_parse_ulong(p + at, (size_t)((sp != NULL ? sp : p + n) - p) - at,
+                         1, 86400, &v) < 0)
         return -1;
+    *node = BYTES_NULL;
+    if (sp != NULL) {
+        node->p = sp + 1;
+        node->n = (size_t)(p + n - sp - 1);
+        if (node->n != SHARE_NODE_HEX)
+            return -1;
+        for (size_t i = 0; i < node->n; i++)
+            if (share_hexval(node->p[i]) < 0)
+                return -1;
+    }
     *kind = p[0];
     *seconds = (unsigned)v;
     return 0;
@@ -458,7 +475,11 @@ share_reply(redisContext *c, redisReply *r, char *why, size_t n)
         return NULL;
     }
     if (r->type == REDIS_REPLY_ERROR) {
-        snprintf(why, n, "%.*s", (int)(r->len > 200 ? 200 : r->len), r->str);
+        size_t len = r->len > 200 ? 200 : r->len;
+
+        while (len > 0 && (r->str[len - 1] == '.' || r->str[len - 1] == ' '))
+            len--; /* "...is disabled." ends no sentence of ours */
+        snprintf(why, n, "%.*s", (int)len, r->str);
         freeReplyObject(r);
         return NULL;
     }
@@ -532,6 +553,7 @@ share_ban_key(const struct share *s, const char *k, size_t n,
     char msg[2 + 2 * THROTTLE_DIGEST + 3];
     char kind;
     unsigned secs;
+    struct bytes node;
 
     if (n != pl + 6 + 2 * THROTTLE_DIGEST || memcmp(k, s->prefix, pl) != 0 ||
         memcmp(k + pl, "ban:", 4) != 0 || k[pl + 5] != ':')
@@ -540,7 +562,7 @@ share_ban_key(const struct share *s, const char *k, size_t n,
     msg[1] = ' ';
     memcpy(msg + 2, k + pl + 6, 2 * THROTTLE_DIGEST);
     memcpy(msg + 2 + 2 * THROTTLE_DIGEST, " 1", 2);
-    return share_parse_ban(msg, sizeof msg - 1, &kind, mac, &secs);
+    return share_parse_ban(msg, sizeof msg - 1, &kind, mac, &secs, &node);
 }
 
 /*
@@ -634,6 +656,20 @@ share_open(struct share *s, char *why, size_t n)
     return share_load_bans(s, why, n);
 }
 
+/* Forget what is queued (counted as dropped): Redis is gone, or new. */
+static void
+share_drop_queue(struct share *s)
+{
+    size_t n;
+
+    pthread_mutex_lock(&s->lock);
+    n = s->count;
+    s->count = 0;
+    util_wipe(s->ring, SHARE_QUEUE * sizeof *s->ring);
+    pthread_mutex_unlock(&s->lock);
+    __atomic_add_fetch(&s->dropped, n, __ATOMIC_RELAXED);
+}
+
 /* Take up to max queued operations. */
 static size_t
 share_take(struct share *s, struct share_op *ops, size_t max)
@@ -653,7 +689,7 @@ share_take(struct share *s, struct share_op *ops, size_t max)
 static void
 share_append(struct share *s, const struct share_op *op)
 {
-    char count[400], ban[400], msg[2 + 2 * THROTTLE_DIGEST + 8], hex[65];
+    char count[400], ban[400], msg[2 + 2 * THROTTLE_DIGEST + 32], hex[65];
     char channel[300];
     bool user = op->kind != 'a';
 
@@ -664,7 +700,7 @@ share_append(struct share *s, const struct share_op *op)
     }
     share_redis_key(s, user ? "ban:u:" : "ban:a:", op->mac, ban, sizeof ban);
     share_hex(op->mac, hex);
-    snprintf(msg, sizeof msg, "%c %s %u", op->kind, hex, s->o.ban);
+    snprintf(msg, sizeof msg, "%c %s %u %s", op->kind, hex, s->o.ban, s->node);
     snprintf(channel, sizeof channel, "%sbans", s->prefix);
     redisAppendCommand(s->cmd, "EVALSHA %s 2 %s %s %u %u %u %s %s %s", s->sha,
                        count, ban, user ? SHARE_USER_TTL : s->o.window,
@@ -718,6 +754,7 @@ share_read_bans(struct share *s, char *why, size_t n)
         uint8_t mac[THROTTLE_DIGEST];
         unsigned secs;
         char kind;
+        struct bytes node;
 
         v = NULL;
         if (redisGetReplyFromReader(s->sub, &v) != REDIS_OK) {
@@ -733,7 +770,10 @@ share_read_bans(struct share *s, char *why, size_t n)
             memcmp(r->element[0]->str, "message", 7) == 0 &&
             r->element[2]->type == REDIS_REPLY_STRING &&
             share_parse_ban(r->element[2]->str, r->element[2]->len, &kind, mac,
-                            &secs) == 0) {
+                            &secs, &node) == 0 &&
+            /* Ours: the script's answer applied it already. */
+            (node.n != strlen(s->node) ||
+             memcmp(node.p, s->node, node.n) != 0)) {
             __atomic_add_fetch(&s->received, 1, __ATOMIC_RELAXED);
             share_apply(s, mac, secs);
         }
@@ -801,6 +841,9 @@ share_thread(void *arg)
         s->backoff_ms = SHARE_BACKOFF_MIN_MS;
         share_state(s, true, NULL);
         for (;;) {
+            /* Queued meanwhile (a push wakes us only from empty): now. */
+            if (share_flush(s, why, sizeof why) < 0)
+                break;
             share_wait(s, s->sub->fd, SHARE_PING_MS, &sub_ready);
             if (share_stopping(s))
                 break;
@@ -817,6 +860,8 @@ share_thread(void *arg)
         share_close(s);
         if (!share_stopping(s))
             share_state(s, false, why);
+        /* Told late is told wrong: a count's window may be over. */
+        share_drop_queue(s);
     }
     share_close(s);
     return NULL;
@@ -828,8 +873,16 @@ share_start(struct share *s, struct throttle *t)
     sigset_t all, old;
     int rc;
 
+    uint8_t id[8];
+
     s->throttle = t;
     s->backoff_ms = SHARE_BACKOFF_MIN_MS;
+    if (util_random(id, sizeof id) < 0) {
+        log_msg(LOGL_ERROR, "throttle_redis: no randomness for the node's id");
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof id; i++)
+        snprintf(s->node + 2 * i, 3, "%02x", id[i]);
     if (s->o.key_file == NULL)
         log_msg(LOGL_WARN,
                 "throttle_redis: no throttle_redis_key_file: Redis keys are "

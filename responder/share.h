@@ -56,12 +56,15 @@ int share_parse_url(const char *url, struct share_addr *a, char *err,
                     size_t errlen);
 
 /*
- * A ban message of the channel: "a HEX SECONDS" or "u HEX SECONDS", HEX
- * the 64 hex digits of a MAC. Returns 0 with the parts, or -1. (Bytes of
- * the server: bounded, never trusted to be a string.)
+ * A ban message of the channel: "a HEX SECONDS NODE" or "u HEX SECONDS
+ * NODE", HEX the 64 hex digits of a MAC, NODE the 16 hex digits naming the node
+ * that set it (optional: *node is then empty). Returns 0 with the parts
+ * (*node points into p), or -1. (Bytes of the server: bounded, never
+ * trusted to be a string.)
  */
 int share_parse_ban(const char *p, size_t n, char *kind,
-                    uint8_t mac[THROTTLE_DIGEST], unsigned *seconds);
+                    uint8_t mac[THROTTLE_DIGEST], unsigned *seconds,
+                    struct bytes *node);
 
 struct share;
 

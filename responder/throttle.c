@@ -248,20 +248,25 @@ throttle_fail(struct throttle *t, struct bytes addr, struct bytes profile,
 }
 
 void
-throttle_success(struct throttle *t, struct bytes profile, struct bytes user)
+throttle_success(struct throttle *t, struct bytes profile, struct bytes user,
+                 bool checked)
 {
     struct throttle_shard *s;
     struct throttle_entry *e;
     uint8_t mac[THROTTLE_DIGEST];
+    bool had = false;
 
     if (t == NULL || t->o.user_failures == 0)
         return;
     e = throttle_find(t, throttle_mac(t, 'u', profile, user, mac), false, 0,
                       &s);
-    if (e != NULL)
+    if (e != NULL) {
+        had = e->failures > 0;
         e->failures = 0;
+    }
     pthread_mutex_unlock(&s->lock);
-    if (t->peer.success != NULL)
+    /* Not on every cached answer: a request must not cost the peer work. */
+    if (t->peer.success != NULL && (checked || had))
         t->peer.success(t->peer.arg, mac);
     util_wipe(mac, sizeof mac);
 }

@@ -76,9 +76,13 @@ enum throttle_verdict throttle_check(struct throttle *t, struct bytes addr,
 void throttle_fail(struct throttle *t, struct bytes addr, struct bytes profile,
                    struct bytes user, uint64_t now);
 
-/* A success: the account's consecutive failures start again from 0. */
+/*
+ * A success: the account's consecutive failures start again from 0.
+ * checked: the password was checked now (not a cached answer); the peer
+ * hears of those, and of any that ends failures counted here.
+ */
 void throttle_success(struct throttle *t, struct bytes profile,
-                      struct bytes user);
+                      struct bytes user, bool checked);
 
 void throttle_get_stats(struct throttle *t, struct throttle_stats *st);
 

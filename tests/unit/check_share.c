@@ -86,21 +86,29 @@ START_TEST(share_ban_messages)
     uint8_t mac[THROTTLE_DIGEST];
     char msg[128], kind = 0;
     unsigned secs = 0;
+    struct bytes node;
     int n;
 
     n = snprintf(msg, sizeof msg, "a %s 300", hex64);
-    ck_assert_int_eq(share_parse_ban(msg, (size_t)n, &kind, mac, &secs), 0);
+    ck_assert_int_eq(share_parse_ban(msg, (size_t)n, &kind, mac, &secs, &node),
+                     0);
+    ck_assert_uint_eq(node.n, 0);
     ck_assert_int_eq(kind, 'a');
     ck_assert_uint_eq(secs, 300);
     ck_assert_uint_eq(mac[0], 0x00);
     ck_assert_uint_eq(mac[1], 0x11);
     ck_assert_uint_eq(mac[31], 0xff);
-    n = snprintf(msg, sizeof msg, "u %s 1", hex64);
-    ck_assert_int_eq(share_parse_ban(msg, (size_t)n, &kind, mac, &secs), 0);
+    n = snprintf(msg, sizeof msg, "u %s 1 0123456789abcdef", hex64);
+    ck_assert_int_eq(share_parse_ban(msg, (size_t)n, &kind, mac, &secs, &node),
+                     0);
     ck_assert_int_eq(kind, 'u');
+    ck_assert_uint_eq(secs, 1);
+    ck_assert_uint_eq(node.n, 16);
+    ck_assert_int_eq(memcmp(node.p, "0123456789abcdef", 16), 0);
     /* Not NUL-terminated: only n bytes are read. */
     n = snprintf(msg, sizeof msg, "a %s 60999", hex64);
-    ck_assert_int_eq(share_parse_ban(msg, (size_t)n - 3, &kind, mac, &secs), 0);
+    ck_assert_int_eq(
+        share_parse_ban(msg, (size_t)n - 3, &kind, mac, &secs, &node), 0);
     ck_assert_uint_eq(secs, 60);
 }
 END_TEST
@@ -110,31 +118,47 @@ START_TEST(share_ban_messages_refused)
     uint8_t mac[THROTTLE_DIGEST];
     char msg[160], kind;
     unsigned secs;
+    struct bytes node;
     /* What comes before and after the MAC (h: its 64 digits, or 63). */
     static const struct {
         const char *before;
         int digits;
         const char *after;
     } forms[] = {
-        {"x ", 64, " 300"},      {"a ", 64, ""},       {"a ", 64, " 0"},
-        {"a ", 64, " 86401"},    {"a ", 64, " -1"},    {"a ", 64, " 3 0"},
-        {"a  ", 64, " 30"},      {"a ", 64, " 300\n"}, {"A ", 64, " 300"},
-        {"a ", 63, " 30"},       {"a ", 64, "a 300"},  {"a ", 64, " +30"},
-        {"a ", 64, " 99999999"}, {"", 0, ""},
+        {"x ", 64, " 300"},
+        {"a ", 64, ""},
+        {"a ", 64, " 0"},
+        {"a ", 64, " 86401"},
+        {"a ", 64, " -1"},
+        {"a ", 64, " 3 0"},
+        {"a  ", 64, " 30"},
+        {"a ", 64, " 300\n"},
+        {"A ", 64, " 300"},
+        {"a ", 63, " 30"},
+        {"a ", 64, "a 300"},
+        {"a ", 64, " +30"},
+        {"a ", 64, " 99999999"},
+        {"", 0, ""},
+        {"a ", 64, " 30 "},
+        {"a ", 64, " 30 node!"},
+        {"a ", 64, " 30 ab cd"},
+        {"a ", 64, " 30 0123456789abcdef0123456789abcdef0"},
     };
 
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         int n = snprintf(msg, sizeof msg, "%s%.*s%s", forms[i].before,
                          forms[i].digits, hex64, forms[i].after);
 
-        ck_assert_msg(share_parse_ban(msg, (size_t)n, &kind, mac, &secs) == -1,
-                      "\"%s\" taken", msg);
+        ck_assert_msg(
+            share_parse_ban(msg, (size_t)n, &kind, mac, &secs, &node) == -1,
+            "\"%s\" taken", msg);
     }
     /* Upper-case hex: Redis only ever holds what we wrote (lower). */
     snprintf(msg, sizeof msg,
              "a 00112233445566778899AABBCCDDEEFF"
              "00112233445566778899aabbccddeeff 30");
-    ck_assert_int_eq(share_parse_ban(msg, strlen(msg), &kind, mac, &secs), -1);
+    ck_assert_int_eq(
+        share_parse_ban(msg, strlen(msg), &kind, mac, &secs, &node), -1);
 }
 END_TEST
 

@@ -71,7 +71,7 @@ START_TEST(throttle_account_consecutive)
 
     throttle_fail(t, B("a1"), B("p"), B("bob"), 100);
     throttle_fail(t, B("a2"), B("p"), B("bob"), 500);
-    throttle_success(t, B("p"), B("bob"));
+    throttle_success(t, B("p"), B("bob"), true);
     throttle_fail(t, B("a3"), B("p"), B("bob"), 900);
     throttle_fail(t, B("a4"), B("p"), B("bob"), 1300);
     ck_assert_int_eq(throttle_check(t, B("a5"), B("p"), B("bob"), 1301, NULL),
@@ -216,8 +216,14 @@ START_TEST(throttle_shared_key_bans_across_tables)
     ck_assert_int_eq(
         throttle_check(b, B("192.0.2.3"), B("q"), B("bob"), 102, NULL),
         THROTTLE_PASS); /* another profile's bob */
-    throttle_success(a, B("p"), B("bob"));
+    throttle_success(a, B("p"), B("bob"), true);
     ck_assert_uint_eq(w.successes, 1);
+    /* A cached answer with no failures counted here: the peer is spared. */
+    throttle_success(a, B("p"), B("bob"), false);
+    ck_assert_uint_eq(w.successes, 1);
+    throttle_fail(a, BYTES_NULL, B("p"), B("bob"), 103);
+    throttle_success(a, B("p"), B("bob"), false); /* ends a count: told */
+    ck_assert_uint_eq(w.successes, 2);
     throttle_get_stats(b, &st);
     ck_assert_uint_eq(st.remote_bans, 2);
     ck_assert(!st.shared); /* b has no peer */

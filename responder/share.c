@@ -149,6 +149,22 @@ share_parse_url(const char *url, struct share_addr *a, char *err, size_t errlen)
         snprintf(err, errlen, "throttle_redis: no host");
         return -1;
     }
+    /* A name or an IPv4 address; in brackets, an IPv6 address. */
+    for (size_t i = 0; i < hn; i++) {
+        char c = host[i];
+        bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                  (c >= 'A' && c <= 'F') || c == '.' ||
+                  (host[-1] == '['
+                       ? c == ':'
+                       : (c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z') ||
+                             c == '-' || c == '_');
+
+        if (!ok) {
+            snprintf(err, errlen, "throttle_redis: bad host \"%.*s\"", (int)hn,
+                     host);
+            return -1;
+        }
+    }
     memcpy(a->host, host, hn);
     a->host[hn] = '\0';
     if (*p == ':') {

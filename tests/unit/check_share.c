@@ -69,6 +69,10 @@ START_TEST(share_url_refused)
         "redis://[::1",
         "unix:relative.sock",
         "unix:",
+        "redis://:p:[w:@1]:6380/2", /* found by fuzz_share */
+        "redis://a b:6379",
+        "redis://[fe80::1%eth0]:6379",
+        "redis://[::1]x:6379",
     };
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

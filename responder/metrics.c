@@ -304,7 +304,7 @@ metrics_render(char *buf, size_t cap, struct cache *cache, struct gate *gate,
             "# TYPE fcgi_authd_throttle_redis_dropped_total counter\n"
             "fcgi_authd_throttle_redis_dropped_total %llu\n"
             "# HELP fcgi_authd_throttle_redis_received_total Ban messages "
-            "received from the nodes (this one included).\n"
+            "received from the other nodes.\n"
             "# TYPE fcgi_authd_throttle_redis_received_total counter\n"
             "fcgi_authd_throttle_redis_received_total %llu\n"
             "# HELP fcgi_authd_throttle_remote_bans_total Bans set here "

@@ -70,8 +70,9 @@ struct share;
 
 /*
  * Check the settings and read the files (as root, before serving); the
- * MAC key for the throttle table goes to *key (SHARE_KEY_MIN bytes or
- * more: the shared key, or the prefix when no key file, with a warning).
+ * MAC key for the throttle table comes from share_key (the shared key,
+ * SHARE_KEY_MIN bytes or more; or the prefix when no key file, with a
+ * warning at start: an unkeyed hash).
  * NULL with err on a bad setting or file, or ENOMEM.
  */
 struct share *share_new(const struct share_opts *o, char *err, size_t errlen);

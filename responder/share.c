@@ -189,16 +189,6 @@ share_parse_url(const char *url, struct share_addr *a, char *err, size_t errlen)
     return 0;
 }
 
-static int
-share_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 int
 share_parse_ban(const char *p, size_t n, char *kind,
                 uint8_t mac[THROTTLE_DIGEST], unsigned *seconds,
@@ -212,13 +202,9 @@ share_parse_ban(const char *p, size_t n, char *kind,
     if (n < at + 1 || (p[0] != 'a' && p[0] != 'u') || p[1] != ' ' ||
         p[at - 1] != ' ')
         return -1;
-    for (size_t i = 0; i < THROTTLE_DIGEST; i++) {
-        int hi = share_hexval(p[2 + 2 * i]), lo = share_hexval(p[3 + 2 * i]);
-
-        if (hi < 0 || lo < 0)
-            return -1;
-        mac[i] = (uint8_t)(hi << 4 | lo);
-    }
+    if (util_hex_decode((struct bytes){p + 2, 2 * THROTTLE_DIGEST}, mac,
+                        THROTTLE_DIGEST) < 0)
+        return -1;
     sp = memchr(p + at, ' ', n - at);
     if (util_parse_ulong(p + at, (size_t)((sp != NULL ? sp : p + n) - p) - at,
                          1, 86400, &v) < 0)
@@ -227,27 +213,14 @@ share_parse_ban(const char *p, size_t n, char *kind,
     if (sp != NULL) {
         node->p = sp + 1;
         node->n = (size_t)(p + n - sp - 1);
-        if (node->n != SHARE_NODE_HEX)
+        uint8_t id[SHARE_NODE_HEX / 2];
+
+        if (util_hex_decode(*node, id, sizeof id) < 0)
             return -1;
-        for (size_t i = 0; i < node->n; i++)
-            if (share_hexval(node->p[i]) < 0)
-                return -1;
     }
     *kind = p[0];
     *seconds = (unsigned)v;
     return 0;
-}
-
-static void
-share_hex(const uint8_t mac[THROTTLE_DIGEST], char out[2 * THROTTLE_DIGEST + 1])
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < THROTTLE_DIGEST; i++) {
-        out[2 * i] = digits[mac[i] >> 4];
-        out[2 * i + 1] = digits[mac[i] & 15];
-    }
-    out[2 * THROTTLE_DIGEST] = '\0';
 }
 
 size_t
@@ -257,7 +230,7 @@ share_redis_key(const struct share *s, const char *what,
     char hex[2 * THROTTLE_DIGEST + 1];
     int n;
 
-    share_hex(mac, hex);
+    util_hex_encode(mac, THROTTLE_DIGEST, hex);
     n = snprintf(out, cap, "%s%s%s", s->prefix, what, hex);
     return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
@@ -715,7 +688,7 @@ share_append(struct share *s, const struct share_op *op)
         return;
     }
     share_redis_key(s, user ? "ban:u:" : "ban:a:", op->mac, ban, sizeof ban);
-    share_hex(op->mac, hex);
+    util_hex_encode(op->mac, THROTTLE_DIGEST, hex);
     snprintf(msg, sizeof msg, "%c %s %u %s", op->kind, hex, s->o.ban, s->node);
     snprintf(channel, sizeof channel, "%sbans", s->prefix);
     redisAppendCommand(s->cmd, "EVALSHA %s 2 %s %s %u %u %u %s %s %s", s->sha,
@@ -897,8 +870,7 @@ share_start(struct share *s, struct throttle *t)
         log_msg(LOGL_ERROR, "throttle_redis: no randomness for the node's id");
         return -1;
     }
-    for (size_t i = 0; i < sizeof id; i++)
-        snprintf(s->node + 2 * i, 3, "%02x", id[i]);
+    util_hex_encode(id, sizeof id, s->node);
     if (s->o.key_file == NULL)
         log_msg(LOGL_WARN,
                 "throttle_redis: no throttle_redis_key_file: Redis keys are "

@@ -223,34 +223,6 @@ split_fields(const char *p, size_t n, struct bytes f[FIELDS_MAX])
     }
 }
 
-static int
-hex_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* 64 lowercase hex digits into out; -1 when s is not that. */
-static int
-parse_hex(struct bytes s, unsigned char out[TOKEN_DIGEST_LEN])
-{
-    size_t i;
-
-    if (s.n != 2 * TOKEN_DIGEST_LEN)
-        return -1;
-    for (i = 0; i < TOKEN_DIGEST_LEN; i++) {
-        int hi = hex_nibble(s.p[2 * i]), lo = hex_nibble(s.p[2 * i + 1]);
-
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (unsigned char)(hi << 4 | lo);
-    }
-    return 0;
-}
-
 /* A YYYY-MM-DD day (not the time form util_parse_utc also reads). */
 static int
 parse_day(struct bytes s, long long *out)
@@ -288,7 +260,7 @@ parse_fields(const struct bytes *f, size_t k, struct token_entry *out)
         return why;
     if (f[1].n != 6 || memcmp(f[1].p, "sha256", 6) != 0)
         return "the second field is not 'sha256' (the only digest)";
-    if (parse_hex(f[2], out->digest) < 0)
+    if (util_hex_decode(f[2], out->digest, TOKEN_DIGEST_LEN) < 0)
         return "the digest is not 64 lowercase hex digits";
     if (parse_day(f[3], &out->created) < 0)
         return "CREATED is not a date (YYYY-MM-DD, 1970 to 9999)";

@@ -105,6 +105,44 @@ util_has_ctl(const char *p, size_t n)
     return false;
 }
 
+static int
+util_hex_nibble(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+int
+util_hex_decode(struct bytes s, unsigned char *out, size_t n)
+{
+    if (s.n != 2 * n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int hi = util_hex_nibble(s.p[2 * i]);
+        int lo = util_hex_nibble(s.p[2 * i + 1]);
+
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+void
+util_hex_encode(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
 /* The fixed-width decimal field s[0..w) into *out; 0 or -1. */
 static int
 util_digits(const char *s, size_t w, unsigned long min, unsigned long max,

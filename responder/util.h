@@ -43,6 +43,15 @@ bool util_bytes_ieq(struct bytes a, const char *lit);
 bool util_has_ctl(const char *p, size_t n);
 
 /*
+ * s, exactly 2 * n lower-case hex digits, into out[0..n). Returns 0, or -1
+ * (out may be partly written) when s is not that.
+ */
+int util_hex_decode(struct bytes s, unsigned char *out, size_t n);
+
+/* in[0..n) as 2 * n lower-case hex digits and a NUL into out. */
+void util_hex_encode(const unsigned char *in, size_t n, char *out);
+
+/*
  * Parse s[0..n) as a UTC moment: "YYYY-MM-DD" (00:00:00 of that day) or
  * "YYYY-MM-DDTHH:MM:SSZ", years 1970 to 9999, every field range-checked
  * (February 30th is refused). Returns 0 and sets *out to seconds since the

@@ -711,17 +711,12 @@ verify_dummy_init(void)
     struct verify_ctx *ctx = NULL;
     char *setting = NULL;
     const char *out;
-    size_t i;
     int rc = -1;
 
     /* Random bytes as hex: crypt_rn wants a C string. */
     if (util_random(rnd, sizeof rnd) != 0)
         goto done;
-    for (i = 0; i < sizeof rnd; i++) {
-        phrase[2 * i] = "0123456789abcdef"[rnd[i] >> 4];
-        phrase[2 * i + 1] = "0123456789abcdef"[rnd[i] & 0xf];
-    }
-    phrase[2 * sizeof rnd] = '\0';
+    util_hex_encode(rnd, sizeof rnd, phrase);
 
     /* The default method at its default cost, like a fresh real hash. */
     setting = crypt_gensalt_ra("$y$", 0, NULL, 0);

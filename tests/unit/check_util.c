@@ -286,6 +286,26 @@ static const struct utc_case utc_cases[] = {
     {"", -1, 0},
 };
 
+/* Hex both ways: lower case only, exactly 2 * n digits. */
+START_TEST(util_hex_both_ways)
+{
+    const unsigned char in[4] = {0x00, 0x9f, 0xa0, 0xff};
+    unsigned char out[4];
+    char text[9];
+
+    util_hex_encode(in, sizeof in, text);
+    ck_assert_str_eq(text, "009fa0ff");
+    ck_assert_int_eq(util_hex_decode((struct bytes){text, 8}, out, 4), 0);
+    ck_assert_int_eq(memcmp(in, out, 4), 0);
+    ck_assert_int_eq(util_hex_decode((struct bytes){"009FA0FF", 8}, out, 4),
+                     -1);
+    ck_assert_int_eq(util_hex_decode((struct bytes){text, 7}, out, 4), -1);
+    ck_assert_int_eq(util_hex_decode((struct bytes){"009fa0fg", 8}, out, 4),
+                     -1);
+    ck_assert_int_eq(util_hex_decode((struct bytes){"", 0}, out, 0), 0);
+}
+END_TEST
+
 START_TEST(util_parse_utc_table)
 {
     const struct utc_case *c = &utc_cases[_i];
@@ -336,6 +356,7 @@ util_suite(void)
     tcase_add_test(tc, util_wipe_empty);
     tcase_add_test(tc, util_random_fills);
     tcase_add_test(tc, util_random_large_and_empty);
+    tcase_add_test(tc, util_hex_both_ways);
     suite_add_tcase(s, tc);
     return s;
 }
